@@ -1,0 +1,13 @@
+import {defineConfig} from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts', 'test/**/*.test.tsx'],
+    testTimeout: 30_000,
+    hookTimeout: 120_000,
+    // Renders are CPU-bound and the CI machine has 2 cores: run test files one at a time so that
+    // renders never compete with each other.
+    fileParallelism: false,
+    pool: 'forks',
+  },
+});
