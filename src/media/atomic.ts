@@ -4,7 +4,10 @@ import path from 'node:path';
 
 /** A temp path next to `target` (same directory, so the final rename is atomic on one filesystem). */
 export const tempPathFor = (target: string): string =>
-  path.join(path.dirname(target), `.${path.basename(target)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+  path.join(
+    path.dirname(target),
+    `.${path.basename(target)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`,
+  );
 
 /**
  * Writes `data` to `target` through a temp file and a rename: a reader sees the old file or the new

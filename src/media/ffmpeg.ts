@@ -6,7 +6,10 @@ import {MMAudioError} from '../errors.ts';
 export type FfmpegResult = {stdout: Buffer; stderr: string};
 
 /** Absolute path of Remotion's bundled ffmpeg or ffprobe. */
-export const ffExecutablePath = (bin: 'ffmpeg' | 'ffprobe', binariesDirectory: string | null = null): string =>
+export const ffExecutablePath = (
+  bin: 'ffmpeg' | 'ffprobe',
+  binariesDirectory: string | null = null,
+): string =>
   RenderInternals.getExecutablePath({type: bin, indent: false, logLevel: 'error', binariesDirectory});
 
 export class FfmpegError extends MMAudioError {
@@ -35,10 +38,14 @@ export const runFf = (
     }
     const executable = ffExecutablePath(bin, options.binariesDirectory ?? null);
     const cwd = path.dirname(executable);
-    const child = spawn(executable, bin === 'ffmpeg' ? ['-hide_banner', '-nostdin', ...args] : ['-hide_banner', ...args], {
-      cwd,
-      env: {...process.env, LD_LIBRARY_PATH: [cwd, process.env.LD_LIBRARY_PATH].filter(Boolean).join(':')},
-    });
+    const child = spawn(
+      executable,
+      bin === 'ffmpeg' ? ['-hide_banner', '-nostdin', ...args] : ['-hide_banner', ...args],
+      {
+        cwd,
+        env: {...process.env, LD_LIBRARY_PATH: [cwd, process.env.LD_LIBRARY_PATH].filter(Boolean).join(':')},
+      },
+    );
     const out: Buffer[] = [];
     let err = '';
     child.stdout.on('data', (d: Buffer) => out.push(d));
