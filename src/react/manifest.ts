@@ -1,0 +1,50 @@
+import {z} from 'zod';
+
+/**
+ * The manifest that `generate` writes to `public/mmaudio/<composition-id>/manifest.json`, beside the
+ * segment wavs. Browser-safe (zod only): `<GeneratedAudio />` validates it before placing any layer, and
+ * the Node pipeline writes it through the same schema.
+ */
+export const MANIFEST_VERSION = 1 as const;
+
+export const manifestSegmentSchema = z
+  .object({
+    index: z.number().int().nonnegative(),
+    startFrame: z.number().int().nonnegative(),
+    /** Exclusive. */
+    endFrame: z.number().int().positive(),
+    /** Path of the wav relative to the public dir, e.g. `mmaudio/my-comp/segment-000-<hash>.wav`. */
+    src: z.string().min(1),
+    durationInSeconds: z.number().positive(),
+    sampleRate: z.number().int().positive(),
+    channels: z.number().int().min(1).max(8),
+    fadeInFrames: z.number().int().nonnegative(),
+    fadeOutFrames: z.number().int().nonnegative(),
+    prompt: z.string(),
+    negativePrompt: z.string().nullable(),
+    steps: z.number().int(),
+    seed: z.number().int(),
+    taskId: z.string(),
+    cacheKey: z.string(),
+  })
+  .refine((s) => s.endFrame > s.startFrame, {message: 'endFrame must be greater than startFrame'});
+
+export const manifestSchema = z.object({
+  version: z.literal(MANIFEST_VERSION),
+  compositionId: z.string().min(1),
+  fps: z.number().positive(),
+  durationInFrames: z.number().int().positive(),
+  backend: z.enum(['qubico', 'offline']),
+  createdAt: z.string(),
+  segments: z.array(manifestSegmentSchema),
+});
+
+export type Manifest = z.infer<typeof manifestSchema>;
+export type ManifestSegment = z.infer<typeof manifestSegmentSchema>;
+
+/** Folder of a composition's generated audio, relative to the public dir. */
+export const manifestFolder = (compositionId: string): string => `mmaudio/${compositionId}`;
+
+/** Path of a composition's manifest, relative to the public dir (pass it to `staticFile()`). */
+export const manifestPath = (compositionId: string): string =>
+  `${manifestFolder(compositionId)}/manifest.json`;

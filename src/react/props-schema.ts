@@ -1,0 +1,33 @@
+import {z} from 'zod';
+
+/**
+ * Props a composition can carry under the key `mmaudio`, so the prompt, negative prompt, steps, seed and
+ * per-scene prompts are editable in Remotion Studio's props panel. CLI flags win over these.
+ *
+ * ```tsx
+ * const schema = z.object({title: z.string(), mmaudio: mmaudioPropsSchema});
+ * ```
+ */
+export const MAX_PROMPT_LENGTH = 500;
+export const MAX_NEGATIVE_PROMPT_LENGTH = 200;
+export const MIN_STEPS = 20;
+export const MAX_STEPS = 50;
+export const DEFAULT_STEPS = 25;
+
+export const mmaudioSceneSchema = z.object({
+  /** First frame of the scene; the scene lasts until the next scene's `from`. */
+  from: z.number().int().nonnegative(),
+  prompt: z.string().min(1).max(MAX_PROMPT_LENGTH),
+  negativePrompt: z.string().max(MAX_NEGATIVE_PROMPT_LENGTH).optional(),
+});
+
+export const mmaudioPropsSchema = z.object({
+  prompt: z.string().max(MAX_PROMPT_LENGTH).optional(),
+  negativePrompt: z.string().max(MAX_NEGATIVE_PROMPT_LENGTH).optional(),
+  steps: z.number().int().min(MIN_STEPS).max(MAX_STEPS).optional(),
+  seed: z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER).optional(),
+  scenes: z.array(mmaudioSceneSchema).optional(),
+});
+
+export type MmaudioProps = z.infer<typeof mmaudioPropsSchema>;
+export type MmaudioScene = z.infer<typeof mmaudioSceneSchema>;
