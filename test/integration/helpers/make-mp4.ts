@@ -49,13 +49,18 @@ export const makeTestMp4 = async (options: TestMp4Options): Promise<string> => {
     await writeFile(rawPath, raw);
     await runFf('ffmpeg', [
       '-y',
+      // No rawvideo demuxer in this ffmpeg build: image2pipe with a fixed frame size reads raw frames.
       '-f',
+      'image2pipe',
+      '-frame_size',
+      String(width * height),
+      '-c:v',
       'rawvideo',
       '-pix_fmt',
       'gray',
-      '-s',
+      '-video_size',
       `${width}x${height}`,
-      '-r',
+      '-framerate',
       String(fps),
       '-i',
       rawPath,
