@@ -1,3 +1,4 @@
+export {formatTimecode} from './format-timecode.ts';
 export type {Manifest, ManifestSegment} from './manifest.ts';
 export {
   MANIFEST_VERSION,
