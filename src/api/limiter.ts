@@ -1,0 +1,230 @@
+/**
+ * The client's two throttles: a sliding-window request budget shared by every request to the API (the
+ * service counts all of them, polls included), and a semaphore for tasks in flight. Both take a clock so
+ * that tests can run them on fake or manual time.
+ */
+
+export type Clock = {
+  now: () => number;
+  /** Resolves after `ms`; rejects with the signal's reason when it aborts first. */
+  sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
+};
+
+/** The reason of an aborted signal, or a standard AbortError when it has none. */
+export const abortReason = (signal: AbortSignal): unknown =>
+  signal.reason ?? new DOMException('This operation was aborted', 'AbortError');
+
+export const sleep = (ms: number, signal?: AbortSignal): Promise<void> =>
+  new Promise((resolve, reject) => {
+    if (signal?.aborted) {
+      reject(abortReason(signal));
+      return;
+    }
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(abortReason(signal!));
+    };
+    const timer = setTimeout(
+      () => {
+        signal?.removeEventListener('abort', onAbort);
+        resolve();
+      },
+      Math.max(0, ms),
+    );
+    signal?.addEventListener('abort', onAbort, {once: true});
+  });
+
+/** Date.now and setTimeout (both replaced by vitest's fake timers). */
+export const systemClock: Clock = {now: () => Date.now(), sleep};
+
+type Waiter = {resolve: () => void; reject: (reason: unknown) => void; cleanup: () => void};
+
+/** Removes `waiter` from `queue` and rejects it when `signal` aborts; returns the cleanup. */
+const enqueue = (
+  queue: Waiter[],
+  signal: AbortSignal | undefined,
+  resolve: () => void,
+  reject: (reason: unknown) => void,
+  onRemoved: () => void,
+): void => {
+  const onAbort = () => {
+    const i = queue.indexOf(waiter);
+    if (i >= 0) queue.splice(i, 1);
+    reject(abortReason(signal!));
+    onRemoved();
+  };
+  const waiter: Waiter = {
+    resolve,
+    reject,
+    cleanup: () => signal?.removeEventListener('abort', onAbort),
+  };
+  queue.push(waiter);
+  signal?.addEventListener('abort', onAbort, {once: true});
+};
+
+export type RequestLimiterOptions = {
+  /** Requests allowed per window. Default 20. */
+  requests?: number;
+  /** Length of the window. Default 60 000 ms. */
+  intervalMs?: number;
+  /**
+   * Added to the window, so that requests that leave at the edge of our window cannot land inside the
+   * server's (network latency, clock granularity). Default 250 ms.
+   */
+  marginMs?: number;
+  clock?: Clock;
+  /** Called when a request has to wait for the window, with the wait in ms. */
+  onWait?: (ms: number) => void;
+};
+
+export type RequestLimiter = {
+  /** Resolves when one more request may be sent (FIFO); rejects if `signal` aborts first. */
+  acquire: (signal?: AbortSignal) => Promise<void>;
+  /** Requests waiting for the window. */
+  readonly waiting: number;
+};
+
+const positiveInteger = (name: string, value: number): number => {
+  if (!Number.isInteger(value) || value < 1) {
+    throw new TypeError(`${name} must be a positive integer, got ${String(value)}`);
+  }
+  return value;
+};
+
+const nonNegative = (name: string, value: number): number => {
+  if (!Number.isFinite(value) || value < 0) {
+    throw new TypeError(`${name} must be a finite number ≥ 0, got ${String(value)}`);
+  }
+  return value;
+};
+
+/**
+ * At most `requests` grants in any `intervalMs + marginMs` window: the (N+1)-th request waits until the
+ * oldest of the last N grants is a full window old.
+ */
+export const createRequestLimiter = (options: RequestLimiterOptions = {}): RequestLimiter => {
+  const requests = positiveInteger('rateLimit.requests', options.requests ?? 20);
+  const intervalMs = nonNegative('rateLimit.intervalMs', options.intervalMs ?? 60_000);
+  const marginMs = nonNegative('rateLimit margin', options.marginMs ?? 250);
+  const clock = options.clock ?? systemClock;
+  const windowMs = intervalMs + marginMs;
+  /** Times of the most recent grants, oldest first; never more than `requests`. */
+  const grants: number[] = [];
+  const queue: Waiter[] = [];
+  let pumping = false;
+  let pumpSleep: AbortController | null = null;
+
+  const pump = async () => {
+    if (pumping) return;
+    pumping = true;
+    try {
+      while (queue.length > 0) {
+        const now = clock.now();
+        while (grants.length > 0 && grants[0] + windowMs <= now) grants.shift();
+        if (grants.length < requests) {
+          grants.push(now);
+          const waiter = queue.shift()!;
+          waiter.cleanup();
+          waiter.resolve();
+          continue;
+        }
+        const wait = grants[0] + windowMs - now;
+        options.onWait?.(wait);
+        pumpSleep = new AbortController();
+        try {
+          await clock.sleep(wait, pumpSleep.signal);
+        } catch {
+          // Every waiter aborted: stop sleeping so no timer outlives them.
+        } finally {
+          pumpSleep = null;
+        }
+      }
+    } finally {
+      pumping = false;
+    }
+  };
+
+  return {
+    acquire: (signal) =>
+      new Promise<void>((resolve, reject) => {
+        if (signal?.aborted) {
+          reject(abortReason(signal));
+          return;
+        }
+        enqueue(queue, signal, resolve, reject, () => {
+          if (queue.length === 0) pumpSleep?.abort();
+        });
+        void pump();
+      }),
+    get waiting() {
+      return queue.length;
+    },
+  };
+};
+
+export type Semaphore = {
+  /** Resolves with a release function once a slot is free (FIFO); rejects if `signal` aborts first. */
+  acquire: (signal?: AbortSignal) => Promise<() => void>;
+  /** Runs `fn` in a slot and releases it however `fn` ends. */
+  run: <T>(fn: () => Promise<T>, signal?: AbortSignal) => Promise<T>;
+  readonly active: number;
+  readonly waiting: number;
+};
+
+/** A FIFO counting semaphore. */
+export const createSemaphore = (max: number): Semaphore => {
+  positiveInteger('maxConcurrentTasks', max);
+  let active = 0;
+  const queue: Waiter[] = [];
+  const makeRelease = () => {
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      const next = queue.shift();
+      if (next) {
+        next.cleanup();
+        next.resolve();
+      } else {
+        active--;
+      }
+    };
+  };
+  const acquire = (signal?: AbortSignal) =>
+    new Promise<() => void>((resolve, reject) => {
+      if (signal?.aborted) {
+        reject(abortReason(signal));
+        return;
+      }
+      if (active < max) {
+        active++;
+        resolve(makeRelease());
+        return;
+      }
+      // The slot passes directly from the releaser to this waiter: `active` stays the same.
+      enqueue(
+        queue,
+        signal,
+        () => resolve(makeRelease()),
+        reject,
+        () => undefined,
+      );
+    });
+  return {
+    acquire,
+    run: async (fn, signal) => {
+      const release = await acquire(signal);
+      try {
+        return await fn();
+      } finally {
+        release();
+      }
+    },
+    get active() {
+      return active;
+    },
+    get waiting() {
+      return queue.length;
+    },
+  };
+};

@@ -1,0 +1,92 @@
+import {z} from 'zod';
+
+/**
+ * The Qubico MMAudio contract as zod schemas. Answers are parsed leniently: fields the service adds later
+ * are kept (loose objects), and only what the client relies on is required (`task_id`, `status`, and a
+ * result's `url`), so a harmless change at the service does not break a run.
+ */
+
+export const MMAUDIO_MODEL = 'Qubico/mmaudio';
+
+export const PROMPT_MAX_CHARS = 500;
+export const NEGATIVE_PROMPT_MAX_CHARS = 200;
+export const STEPS_MIN = 20;
+export const STEPS_MAX = 50;
+export const STEPS_DEFAULT = 25;
+export const SEED_MAX = Number.MAX_SAFE_INTEGER;
+export const VIDEO_MAX_SECONDS = 60;
+export const USD_PER_VIDEO_SECOND = 0.05;
+
+/** What a caller asks for; `validateInput` turns it into the request body's `input`. */
+export type MmaudioInput = {
+  /** An http(s) URL of an mp4, or an mp4 as base64 (raw, or a `data:video/mp4;base64,` URI). ≤60 s. */
+  video: string;
+  /** Required, 1–500 characters. */
+  prompt: string;
+  /** ≤200 characters; null, undefined or '' sends none. */
+  negativePrompt?: string | null;
+  /** Integer 20–50. Default 25. */
+  steps?: number;
+  /** Integer 0..2^53−1; sent as `seeds`. Default: none (the service picks one). */
+  seed?: number;
+};
+
+export const inferenceRequestSchema = z.object({
+  model: z.literal(MMAUDIO_MODEL),
+  input: z.object({
+    video: z.string().min(1),
+    prompt: z.string().min(1),
+    negative_prompt: z.string().optional(),
+    steps: z.number().int().min(STEPS_MIN).max(STEPS_MAX).optional(),
+    seeds: z.number().int().min(0).max(SEED_MAX).optional(),
+  }),
+  config: z
+    .object({
+      webhook_config: z.object({endpoint: z.string().min(1), secret: z.string()}),
+    })
+    .optional(),
+});
+
+export type InferenceRequest = z.infer<typeof inferenceRequestSchema>;
+
+export const taskStatusSchema = z.enum(['pending', 'processing', 'completed', 'failed']);
+export type QubicoTaskStatus = z.infer<typeof taskStatusSchema>;
+
+export const taskResultSchema = z.looseObject({
+  url: z.string().min(1),
+  /** Seconds. May differ from the video's length. */
+  duration: z.number().optional(),
+  format: z.string().optional(),
+  sample_rate: z.number().optional(),
+  channels: z.number().optional(),
+});
+export type QubicoTaskResult = z.infer<typeof taskResultSchema>;
+
+export const taskUsageSchema = z.looseObject({
+  credits_used: z.number().optional(),
+  processing_time: z.number().optional(),
+});
+
+export const taskSchema = z.looseObject({
+  task_id: z.string().min(1),
+  status: taskStatusSchema,
+  model: z.string().optional(),
+  created_at: z.string().optional(),
+  completed_at: z.string().nullish(),
+  /** Seconds, in the submit answer: when the task is expected to be done. */
+  estimated_time: z.number().nullish(),
+  results: z.array(taskResultSchema).nullish(),
+  usage: taskUsageSchema.nullish(),
+  /** The service's reason when `status` is `failed` (a string or an object). */
+  error: z.unknown().optional(),
+});
+export type QubicoTask = z.infer<typeof taskSchema>;
+
+export const apiErrorBodySchema = z.object({
+  error: z.looseObject({
+    code: z.union([z.string(), z.number()]).transform(String),
+    message: z.string(),
+    details: z.unknown().optional(),
+  }),
+});
+export type ApiErrorBody = z.infer<typeof apiErrorBodySchema>;
