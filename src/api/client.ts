@@ -333,16 +333,25 @@ export const createQubicoClient = (options: QubicoClientOptions = {}): QubicoCli
   /** One HTTP attempt: window, quota, send, map the answer. */
   const attemptOnce = async <T>(spec: RequestSpec<T>, attempt: number): Promise<T> => {
     const what = `${spec.method} ${pathOf(spec.url)}`;
+    /** Ends this request's place in the window; called once its answer (or failure) is in. */
+    let releasePlace = () => {};
     if (spec.toApi) {
       try {
-        await limiter.acquire(spec.signal);
+        releasePlace = await limiter.acquire(spec.signal);
       } catch (err) {
         throw aborted(what, spec.signal, err);
       }
-      // Count, then send: a crash after this line over-counts, never under-counts.
-      await dailyQuota?.consume(1, {beforeSpending: counters.requests === 0});
+      try {
+        // Count, then send: a crash after this line over-counts, never under-counts.
+        await dailyQuota?.consume(1, {beforeSpending: counters.requests === 0});
+        if (spec.signal.aborted) throw aborted(what, spec.signal);
+      } catch (err) {
+        releasePlace();
+        throw err;
+      }
+    } else if (spec.signal.aborted) {
+      throw aborted(what, spec.signal);
     }
-    if (spec.signal.aborted) throw aborted(what, spec.signal);
     counters.requests++;
     if (spec.kind === 'submit') counters.submits++;
     else if (spec.kind === 'poll') counters.polls++;
@@ -371,6 +380,7 @@ export const createQubicoClient = (options: QubicoClientOptions = {}): QubicoCli
         headersTimeout: requestTimeoutMs,
         bodyTimeout: requestTimeoutMs,
       });
+      releasePlace();
       const status = response.statusCode;
       logger.verbose(`${what} → ${status} (attempt ${attempt}, ${Date.now() - started} ms)`);
       if (status >= 400) {
@@ -408,6 +418,7 @@ export const createQubicoClient = (options: QubicoClientOptions = {}): QubicoCli
       }
       throw err;
     } finally {
+      releasePlace();
       clearTimeout(timer);
       spec.signal.removeEventListener('abort', onAbort);
     }

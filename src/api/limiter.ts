@@ -37,13 +37,13 @@ export const sleep = (ms: number, signal?: AbortSignal): Promise<void> =>
 /** Date.now and setTimeout (both replaced by vitest's fake timers). */
 export const systemClock: Clock = {now: () => Date.now(), sleep};
 
-type Waiter = {resolve: () => void; reject: (reason: unknown) => void; cleanup: () => void};
+type Waiter<T> = {resolve: (value: T) => void; reject: (reason: unknown) => void; cleanup: () => void};
 
 /** Removes `waiter` from `queue` and rejects it when `signal` aborts; returns the cleanup. */
-const enqueue = (
-  queue: Waiter[],
+const enqueue = <T>(
+  queue: Waiter<T>[],
   signal: AbortSignal | undefined,
-  resolve: () => void,
+  resolve: (value: T) => void,
   reject: (reason: unknown) => void,
   onRemoved: () => void,
 ): void => {
@@ -53,7 +53,7 @@ const enqueue = (
     reject(abortReason(signal!));
     onRemoved();
   };
-  const waiter: Waiter = {
+  const waiter: Waiter<T> = {
     resolve,
     reject,
     cleanup: () => signal?.removeEventListener('abort', onAbort),
@@ -68,20 +68,25 @@ export type RequestLimiterOptions = {
   /** Length of the window. Default 60 000 ms. */
   intervalMs?: number;
   /**
-   * Added to the window, so that requests that leave at the edge of our window cannot land inside the
-   * server's (network latency, clock granularity). Default 250 ms.
+   * Added to the window, so that requests at the edge of our window cannot land inside the server's
+   * (clock granularity, the server's own bookkeeping). Default 250 ms.
    */
   marginMs?: number;
   clock?: Clock;
-  /** Called when a request has to wait for the window, with the wait in ms. */
-  onWait?: (ms: number) => void;
+  /** Called when a request has to wait for the window, with the wait in ms (null: until one ends). */
+  onWait?: (ms: number | null) => void;
 };
 
 export type RequestLimiter = {
-  /** Resolves when one more request may be sent (FIFO); rejects if `signal` aborts first. */
-  acquire: (signal?: AbortSignal) => Promise<void>;
+  /**
+   * Resolves when one more request may be sent (FIFO), with a `release` to call as soon as the answer
+   * (its status line) has arrived or the request has failed; rejects if `signal` aborts first.
+   */
+  acquire: (signal?: AbortSignal) => Promise<() => void>;
   /** Requests waiting for the window. */
   readonly waiting: number;
+  /** Requests granted and not yet released. */
+  readonly inFlight: number;
 };
 
 const positiveInteger = (name: string, value: number): number => {
@@ -99,8 +104,13 @@ const nonNegative = (name: string, value: number): number => {
 };
 
 /**
- * At most `requests` grants in any `intervalMs + marginMs` window: the (N+1)-th request waits until the
- * oldest of the last N grants is a full window old.
+ * At most `requests` requests in any window of `intervalMs + marginMs`, as the server sees them.
+ *
+ * The server counts a request when it arrives, which is some time after we let it go (a connection to
+ * open, an upload, a busy event loop) but never after its answer comes back. So a granted request holds
+ * its place from the grant until its release (the answer), and then for a full window after the
+ * release. At any moment, every request the server can still count in its window is either in flight
+ * or released less than a window ago: there are never more than `requests` of them.
  */
 export const createRequestLimiter = (options: RequestLimiterOptions = {}): RequestLimiter => {
   const requests = positiveInteger('rateLimit.requests', options.requests ?? 20);
@@ -108,11 +118,24 @@ export const createRequestLimiter = (options: RequestLimiterOptions = {}): Reque
   const marginMs = nonNegative('rateLimit margin', options.marginMs ?? 250);
   const clock = options.clock ?? systemClock;
   const windowMs = intervalMs + marginMs;
-  /** Times of the most recent grants, oldest first; never more than `requests`. */
-  const grants: number[] = [];
-  const queue: Waiter[] = [];
+  /** One entry per request holding a place: its release time, or Infinity while in flight. */
+  const places: {end: number}[] = [];
+  const queue: Waiter<() => void>[] = [];
   let pumping = false;
-  let pumpSleep: AbortController | null = null;
+  /** Interrupts the pump's wait when a place is released or every waiter is gone. */
+  let interrupt: AbortController | null = null;
+
+  const wakePump = () => interrupt?.abort();
+
+  const grant = (): (() => void) => {
+    const place = {end: Number.POSITIVE_INFINITY};
+    places.push(place);
+    return () => {
+      if (place.end !== Number.POSITIVE_INFINITY) return;
+      place.end = clock.now();
+      wakePump();
+    };
+  };
 
   const pump = async () => {
     if (pumping) return;
@@ -120,23 +143,31 @@ export const createRequestLimiter = (options: RequestLimiterOptions = {}): Reque
     try {
       while (queue.length > 0) {
         const now = clock.now();
-        while (grants.length > 0 && grants[0] + windowMs <= now) grants.shift();
-        if (grants.length < requests) {
-          grants.push(now);
+        for (let i = places.length - 1; i >= 0; i--) {
+          if (places[i].end + windowMs <= now) places.splice(i, 1);
+        }
+        if (places.length < requests) {
           const waiter = queue.shift()!;
           waiter.cleanup();
-          waiter.resolve();
+          waiter.resolve(grant());
           continue;
         }
-        const wait = grants[0] + windowMs - now;
+        const firstEnd = Math.min(...places.map((p) => p.end));
+        const wait = firstEnd === Number.POSITIVE_INFINITY ? null : firstEnd + windowMs - now;
         options.onWait?.(wait);
-        pumpSleep = new AbortController();
+        interrupt = new AbortController();
         try {
-          await clock.sleep(wait, pumpSleep.signal);
+          if (wait === null) {
+            await new Promise((_resolve, reject) => {
+              interrupt!.signal.addEventListener('abort', reject, {once: true});
+            });
+          } else {
+            await clock.sleep(wait, interrupt.signal);
+          }
         } catch {
-          // Every waiter aborted: stop sleeping so no timer outlives them.
+          // A place was released, or every waiter aborted: look again.
         } finally {
-          pumpSleep = null;
+          interrupt = null;
         }
       }
     } finally {
@@ -146,18 +177,21 @@ export const createRequestLimiter = (options: RequestLimiterOptions = {}): Reque
 
   return {
     acquire: (signal) =>
-      new Promise<void>((resolve, reject) => {
+      new Promise<() => void>((resolve, reject) => {
         if (signal?.aborted) {
           reject(abortReason(signal));
           return;
         }
         enqueue(queue, signal, resolve, reject, () => {
-          if (queue.length === 0) pumpSleep?.abort();
+          if (queue.length === 0) wakePump();
         });
         void pump();
       }),
     get waiting() {
       return queue.length;
+    },
+    get inFlight() {
+      return places.filter((p) => p.end === Number.POSITIVE_INFINITY).length;
     },
   };
 };
@@ -175,7 +209,7 @@ export type Semaphore = {
 export const createSemaphore = (max: number): Semaphore => {
   positiveInteger('maxConcurrentTasks', max);
   let active = 0;
-  const queue: Waiter[] = [];
+  const queue: Waiter<void>[] = [];
   const makeRelease = () => {
     let released = false;
     return () => {

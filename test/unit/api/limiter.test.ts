@@ -8,12 +8,25 @@ afterEach(() => {
   vi.useRealTimers();
 });
 
-/** Acquires `n` times and records the (fake) time at which each grant came. */
-const grantTimes = (acquire: () => Promise<void>, n: number): {times: number[]; done: Promise<unknown>} => {
+/**
+ * Acquires `n` times and records the (fake) time at which each grant came. Each request is answered at
+ * once (released on grant) unless `answerAfterMs` says otherwise.
+ */
+const grantTimes = (
+  acquire: () => Promise<() => void>,
+  n: number,
+  answerAfterMs = 0,
+): {times: number[]; done: Promise<unknown>} => {
   const start = Date.now();
   const times: number[] = [];
   const done = Promise.all(
-    Array.from({length: n}, () => acquire().then(() => times.push(Date.now() - start))),
+    Array.from({length: n}, () =>
+      acquire().then((release) => {
+        times.push(Date.now() - start);
+        if (answerAfterMs === 0) release();
+        else setTimeout(release, answerAfterMs);
+      }),
+    ),
   );
   return {times, done};
 };
@@ -48,7 +61,12 @@ describe('createRequestLimiter', () => {
     const stamps: number[] = [];
     const all: Promise<void>[] = [];
     for (let i = 0; i < 20; i++) {
-      all.push(limiter.acquire().then(() => void stamps.push(Date.now())));
+      all.push(
+        limiter.acquire().then((release) => {
+          stamps.push(Date.now());
+          release();
+        }),
+      );
       await vi.advanceTimersByTimeAsync(i % 3 === 0 ? 130 : 10);
     }
     await vi.advanceTimersByTimeAsync(10_000);
@@ -58,9 +76,37 @@ describe('createRequestLimiter', () => {
     }
   });
 
+  it('a request in flight holds its place until its answer, then for a full window', async () => {
+    const limiter = createRequestLimiter({requests: 2, intervalMs: 1000, marginMs: 0});
+    // Both answers take 300 ms: the server may have seen them arrive as late as that.
+    const first = grantTimes(() => limiter.acquire(), 2, 300);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(limiter.inFlight).toBe(2);
+    const next = grantTimes(() => limiter.acquire(), 1);
+    await vi.advanceTimersByTimeAsync(1299);
+    expect(next.times).toEqual([]);
+    expect(limiter.inFlight).toBe(0);
+    await vi.advanceTimersByTimeAsync(1);
+    await Promise.all([first.done, next.done]);
+    expect(first.times).toEqual([0, 0]);
+    expect(next.times).toEqual([1300]);
+  });
+
+  it('with every place in flight, a release lets the next request go one window later', async () => {
+    const limiter = createRequestLimiter({requests: 1, intervalMs: 500, marginMs: 0});
+    const release = await limiter.acquire();
+    const next = grantTimes(() => limiter.acquire(), 1);
+    await vi.advanceTimersByTimeAsync(10_000);
+    expect(next.times).toEqual([]);
+    release();
+    await vi.advanceTimersByTimeAsync(500);
+    await next.done;
+    expect(next.times).toEqual([10_500]);
+  });
+
   it('an aborted acquire leaves the queue and does not use a slot', async () => {
     const limiter = createRequestLimiter({requests: 1, intervalMs: 1000, marginMs: 0});
-    await limiter.acquire();
+    (await limiter.acquire())();
     const controller = new AbortController();
     const aborted = limiter.acquire(controller.signal);
     const next = grantTimes(() => limiter.acquire(), 1);
@@ -80,7 +126,7 @@ describe('createRequestLimiter', () => {
 
   it('leaves no timer behind when every waiter aborts', async () => {
     const limiter = createRequestLimiter({requests: 1, intervalMs: 60_000, marginMs: 0});
-    await limiter.acquire();
+    (await limiter.acquire())();
     const controller = new AbortController();
     const p = limiter.acquire(controller.signal);
     controller.abort();
