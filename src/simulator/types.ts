@@ -1,0 +1,146 @@
+import type {Logger} from '../log.ts';
+
+export type SimulatorOptions = {
+  /** Interface to listen on. Default `127.0.0.1`. */
+  host?: string;
+  /** Port to listen on; 0 picks a free one. Default 0. */
+  port?: number;
+  /**
+   * The only key accepted. Default `process.env.QUBICO_API_KEY`. With neither (or with `null`, which ignores
+   * the environment) any non-empty key is accepted; a request without a key always gets 401.
+   */
+  apiKey?: string | null;
+  /** Time from submit to completion; `processing` after a quarter of it. Default 2000 ms. */
+  taskLatencyMs?: number;
+  /** `estimated_time` of the submit answer, in seconds. Default `ceil(taskLatencyMs / 1000)`. */
+  estimatedTimeSeconds?: number;
+  limits?: {
+    /** Requests accepted per sliding window; every request counts, rejected ones too. Default 20. */
+    requestsPerWindow?: number;
+    /** Length of that window. Default 60 000 ms. */
+    windowMs?: number;
+    /** Tasks pending or processing at once per key; a submit over it gets 429. Default 5. */
+    concurrentTasks?: number;
+    /** Requests per key per rolling 24 h. Default 500. */
+    requestsPerDay?: number;
+  };
+  /** Largest decoded video accepted; larger gets 413. Default 32 MiB. */
+  maxVideoBytes?: number;
+  /** How long fetching a video given as a URL may take before the submit gets 400. Default 10 000 ms. */
+  videoFetchTimeoutMs?: number;
+  /** Format of the result wavs (16-bit PCM). Default 44 100 Hz mono. */
+  result?: {sampleRate?: number; channels?: number};
+  /** Where request lines go (verbose level). Default: silent. The key and webhook secrets are never logged. */
+  logger?: Logger;
+};
+
+export type RequestKind = 'submit' | 'poll' | 'result' | 'other';
+
+export type RecordedRequest = {
+  /** 1, 2, 3… in order of arrival. */
+  seq: number;
+  method: string;
+  /** Path without the query string. */
+  path: string;
+  kind: RequestKind;
+  /** Status answered; 0 when no answer was sent (dropped, or the client went away first). */
+  status: number;
+  /** Arrival, ms since the epoch. */
+  at: number;
+  taskId?: string;
+  hadValidKey: boolean;
+  /** Which limit answered 429, when one did (never set for injected faults). */
+  limit?: 'window' | 'concurrency' | 'day';
+  /** Which injected fault touched this request, when one did. */
+  fault?: 'fail' | 'drop' | 'delay' | 'result404' | 'truncate';
+};
+
+export type TaskStatus = 'pending' | 'processing' | 'completed' | 'failed';
+
+export type SimulatedTask = {
+  taskId: string;
+  /** Current status (brought up to date whenever the simulator's `tasks` are read). */
+  status: TaskStatus;
+  /** Hex sha256 of the decoded video bytes. */
+  videoSha256: string;
+  videoBytes: number;
+  durationInSeconds: number;
+  prompt: string;
+  negativePrompt: string | null;
+  steps: number;
+  /** The `seeds` sent, or the one the simulator picked at random when none was sent. */
+  seed: number;
+  seedWasSent: boolean;
+  /** ms since the epoch. */
+  createdAt: number;
+  /** When the task turns (turned) `processing`. */
+  processingAt: number;
+  /** When the task finishes (finished), whether completed or failed. */
+  finishesAt: number;
+  completedAt?: number;
+  submitSeq: number;
+  failed?: boolean;
+  error?: string;
+  /** Where the webhook goes (the secret is not kept here). */
+  webhook?: {endpoint: string};
+  /** What the results will be, fixed at submit from the result faults in force then. */
+  resultSpec: {count: number; durationInSeconds: number; sampleRate: number; channels: number};
+};
+
+export type WebhookDelivery = {
+  taskId: string;
+  endpoint: string;
+  /** Status the endpoint answered; null when it could not be reached or the delivery was dropped. */
+  status: number | null;
+  /** When the delivery was attempted (or dropped), ms since the epoch. */
+  at: number;
+  wrongSecret: boolean;
+  dropped: boolean;
+  /** Status of the task sent. */
+  taskStatus: TaskStatus;
+};
+
+export type SimulatorFaults = {
+  /** The next `count` requests (of `kind`, default any) get `status` with an `injected_fault` error body. */
+  failNext(count: number, status: number, options?: {kind?: RequestKind; retryAfter?: string}): void;
+  /** The next `count` requests are read in full, then their socket is destroyed without an answer. */
+  dropNext(count: number, options?: {kind?: RequestKind}): void;
+  /** The next `count` requests are read, held `ms`, then handled normally. */
+  delayNext(count: number, ms: number, options?: {kind?: RequestKind}): void;
+  /** The next `count` submitted tasks end `failed`. */
+  failTasks(count: number): void;
+  /** Every later submitted task for which `predicate` is true ends `failed`. */
+  failTasksWhere(predicate: (task: SimulatedTask) => boolean): void;
+  /** Latency of tasks submitted from now on. */
+  setTaskLatency(ms: number): void;
+  /** Result length = video length × scale + offsetSeconds (the same chirp, cut short or continued). */
+  resultDuration: {scale?: number; offsetSeconds?: number};
+  /** Result format instead of the configured one, e.g. `{sampleRate: 16000, channels: 1}`. */
+  resultFormat: {sampleRate?: number; channels?: number} | null;
+  /** Results per task: 1 (default) or more; result n ≥ 1 is the signal of `variant: n`. */
+  resultCount: number;
+  /** The next `count` result downloads that would succeed answer 404. */
+  result404Next(count: number): void;
+  /** The next `count` result downloads that would succeed get a wav cut in the middle of its data chunk. */
+  truncateResultNext(count: number): void;
+  webhook: {duplicate?: boolean; wrongSecret?: boolean; drop?: boolean};
+};
+
+export type Simulator = {
+  /** `http://host:port`, no trailing slash: use it as `QUBICO_BASE_URL`. */
+  url: string;
+  host: string;
+  port: number;
+  /** Every request, in order of arrival, rejected ones included. */
+  requests: RecordedRequest[];
+  tasks: ReadonlyMap<string, SimulatedTask>;
+  webhookDeliveries: WebhookDelivery[];
+  /** Most arrivals seen within any `windowMs` (two arrivals exactly `windowMs` apart are in different windows). */
+  maxRequestsInWindow(windowMs: number): number;
+  /** Most tasks pending or processing at once (all keys). */
+  maxConcurrentTasksSeen: number;
+  faults: SimulatorFaults;
+  /** Clears records, tasks, counters and faults (and the latency set by `setTaskLatency`). */
+  reset(): void;
+  close(): Promise<void>;
+};
