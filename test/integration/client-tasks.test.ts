@@ -1,4 +1,6 @@
 import {mkdtemp, readdir, readFile, rm} from 'node:fs/promises';
+import http from 'node:http';
+import type {AddressInfo} from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import {afterAll, beforeAll, beforeEach, describe, expect, it} from 'vitest';
@@ -11,7 +13,7 @@ import {
 } from '../../src/api/errors.ts';
 import type {QubicoTask} from '../../src/api/schema.ts';
 import {type Simulator, startSimulator} from '../../src/simulator/index.ts';
-import {decodeWav} from '../../src/wav/wav.ts';
+import {decodeWav, encodeWav} from '../../src/wav/wav.ts';
 import {makeTestMp4} from './helpers/make-mp4.ts';
 
 const KEY = 'test-key-tasks-0002';
@@ -246,6 +248,28 @@ describe('downloadResult', () => {
       expect(sim.requests.filter((r) => r.kind === 'result').map((r) => r.status)).toEqual([0, 200]);
     } finally {
       await client.close();
+    }
+  });
+
+  it('never sends the API key to a result host of another origin', async () => {
+    const seen: (string | undefined)[] = [];
+    const wav = encodeWav({sampleRate: 16_000, channels: [new Float32Array(1600)]});
+    const cdn = http.createServer((req, res) => {
+      seen.push(req.headers['x-api-key'] as string | undefined);
+      res.writeHead(200, {'content-type': 'audio/wav', 'content-length': wav.length});
+      res.end(wav);
+    });
+    await new Promise<void>((resolve) => cdn.listen(0, '127.0.0.1', resolve));
+    const client = clientFor();
+    try {
+      const url = `http://127.0.0.1:${(cdn.address() as AddressInfo).port}/r/0.wav?token=abc`;
+      const result = await client.downloadResult(url, path.join(dir, 'cdn.wav'));
+      expect(result.format).toMatchObject({sampleRate: 16_000, channels: 1, frames: 1600});
+      expect(seen).toEqual([undefined]);
+      expect(sim.requests).toHaveLength(0);
+    } finally {
+      await client.close();
+      await new Promise((resolve) => cdn.close(resolve));
     }
   });
 });
