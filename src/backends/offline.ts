@@ -2,10 +2,11 @@ import {createHash} from 'node:crypto';
 import {rm} from 'node:fs/promises';
 import {MMAudioError, UsageError} from '../errors.ts';
 import {writeFileAtomic} from '../media/atomic.ts';
+import type {AudioData} from '../wav/wav.ts';
 import {encodeWav} from '../wav/wav.ts';
 import type {AudioBackend, BackendRequest, BackendResult} from './backend.ts';
 import {analyzeVideo} from './offline/analyze-video.ts';
-import {synthesize} from './offline/synthesize.ts';
+import {type SynthesisInput, type SynthesizeOptions, synthesisSteps} from './offline/synthesize.ts';
 
 export type OfflineBackendOptions = {
   /** Sample rate of the wavs, 8000–192000 Hz. Default 48000. */
@@ -43,6 +44,25 @@ const validateRequest = (request: BackendRequest) => {
   }
 };
 
+/**
+ * Runs the synthesis a chunk at a time, giving the event loop a turn between chunks (about every second of
+ * audio), so an abort is honoured within one chunk instead of after the whole segment.
+ */
+const synthesizeAbortably = async (
+  input: SynthesisInput,
+  options: SynthesizeOptions,
+  signal: AbortSignal | undefined,
+): Promise<AudioData> => {
+  const steps = synthesisSteps(input, options);
+  let step = steps.next();
+  while (!step.done) {
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    signal?.throwIfAborted();
+    step = steps.next();
+  }
+  return step.value;
+};
+
 const channelName = (channels: 1 | 2) => (channels === 1 ? 'mono' : 'stereo');
 
 /**
@@ -67,12 +87,11 @@ export const createOfflineBackend = (options: OfflineBackendOptions = {}): Audio
     const analysis = await analyzeVideo(request.proxyPath, {signal, binariesDirectory});
     signal?.throwIfAborted();
     const analysed = performance.now();
-    const audio = synthesize(analysis, {
-      durationInSeconds: request.durationInSeconds,
-      sampleRate,
-      channels,
-      seed: request.seed,
-    });
+    const audio = await synthesizeAbortably(
+      analysis,
+      {durationInSeconds: request.durationInSeconds, sampleRate, channels, seed: request.seed},
+      signal,
+    );
     const wav = encodeWav(audio);
     const synthesised = performance.now();
     signal?.throwIfAborted();

@@ -73,6 +73,9 @@ const D = soundDesign;
 /** Samples between updates of the slow controls (0.67 ms at 48 kHz). */
 const BLOCK = 32;
 
+/** Samples between pauses of `synthesizeAsync` (a multiple of BLOCK; about 1 s at 48 kHz). */
+const STEP_SAMPLES = BLOCK * 1500;
+
 /** Motion energy → noise level 0–1, logarithmic between `motionFloor` and `motionFull`. */
 export const motionLevel = (motion: number): number => {
   if (!(motion > D.motionFloor)) return 0;
@@ -231,6 +234,21 @@ const addImpact = (
  * clipper keeps every peak under −1 dBFS.
  */
 export const synthesize = (input: SynthesisInput, options: SynthesizeOptions): AudioData => {
+  const steps = synthesisSteps(input, options);
+  let step = steps.next();
+  while (!step.done) step = steps.next();
+  return step.value;
+};
+
+/**
+ * `synthesize` as a generator that pauses (yields) after each chunk of work — about a second of audio,
+ * one cut, or a second of clipping — so a caller can keep its event loop turning and stop early. Run to
+ * completion it returns exactly what `synthesize` returns.
+ */
+export function* synthesisSteps(
+  input: SynthesisInput,
+  options: SynthesizeOptions,
+): Generator<void, AudioData> {
   const {sampleRate, channels, seed} = options;
   if (!Number.isInteger(sampleRate) || sampleRate < 8000 || sampleRate > 192000) {
     throw new TypeError(`sampleRate must be an integer from 8000 to 192000, got ${sampleRate}`);
@@ -290,6 +308,7 @@ export const synthesize = (input: SynthesisInput, options: SynthesizeOptions): A
   const commonBlock = new Float64Array(BLOCK);
 
   for (let start = 0; start < length; start += BLOCK) {
+    if (start > 0 && start % STEP_SAMPLES === 0) yield;
     const count = Math.min(length, start + BLOCK) - start;
     const blockPosition = start * framesPerSample;
     panNow += (interpolate(pan, blockPosition, 0) - panNow) * panSmooth;
@@ -365,12 +384,17 @@ export const synthesize = (input: SynthesisInput, options: SynthesizeOptions): A
     const frame = input.frames[i];
     if (!frame.cut) continue;
     const strength = Math.max(D.minCutStrength, Math.min(1, frame.motion / D.fullCutDifference));
+    yield;
     addImpact(out, sampleRate, i / input.fps, strength, seed, stream);
     stream += 3;
   }
 
-  for (const ch of out) {
-    for (let n = 0; n < ch.length; n++) ch[n] = softClip(ch[n]);
+  for (let start = 0; start < length; start += STEP_SAMPLES) {
+    yield;
+    const end = Math.min(length, start + STEP_SAMPLES);
+    for (const ch of out) {
+      for (let n = start; n < end; n++) ch[n] = softClip(ch[n]);
+    }
   }
   return {sampleRate, channels: out};
-};
+}
