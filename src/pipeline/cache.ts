@@ -1,0 +1,155 @@
+import {createHash} from 'node:crypto';
+import {copyFile, mkdir, readFile, rename, rm, stat} from 'node:fs/promises';
+import path from 'node:path';
+import {z} from 'zod';
+import {tempPathFor, writeFileAtomic} from '../media/atomic.ts';
+import {parseWavHeader} from '../wav/wav.ts';
+import {hashFile, hashJson} from './hash.ts';
+
+/**
+ * Content-addressed cache of generated segment audio.
+ *
+ * Key = hash of everything that decides what the service would return: the model (or offline synthesiser
+ * version), prompt, negative prompt, steps, seed, a hash of the segment's decoded proxy frames (changes
+ * exactly when the picture the service sees changes) and the segment's length. A hit costs zero requests.
+ *
+ * Layout under `<cacheDir>/audio/`: `<key>.wav` (normalised to the segment's exact length) and
+ * `<key>.json` (its metadata, including the wav's sha256). The wav is renamed into place before the
+ * metadata, so an entry only counts once both exist and agree; a corrupt or half-written entry is
+ * detected on read, removed and regenerated.
+ */
+export type CacheKeyInput = {
+  model: string;
+  prompt: string;
+  negativePrompt: string | null;
+  steps: number;
+  seed: number;
+  pictureHash: string;
+  durationInFrames: number;
+  fps: number;
+};
+
+export const CACHE_FORMAT_VERSION = 1;
+
+export const computeCacheKey = (input: CacheKeyInput): string =>
+  hashJson({v: CACHE_FORMAT_VERSION, ...input});
+
+/** Key of the seed chosen for a segment when the user gave none: everything but the seed. */
+export const computeAutoSeedKey = (input: Omit<CacheKeyInput, 'seed'>): string =>
+  hashJson({v: CACHE_FORMAT_VERSION, autoSeed: true, ...input});
+
+const entryMetaSchema = z.object({
+  cacheKey: z.string(),
+  sha256: z.string(),
+  bytes: z.number().int().positive(),
+  sampleRate: z.number().int().positive(),
+  channels: z.number().int().positive(),
+  durationInSeconds: z.number().positive(),
+  taskId: z.string(),
+  backend: z.string(),
+  billedSeconds: z.number().nonnegative(),
+  createdAt: z.string(),
+});
+
+export type CacheEntryMeta = z.infer<typeof entryMetaSchema>;
+export type CacheEntry = CacheEntryMeta & {wavPath: string};
+
+export type AudioCache = {
+  readonly directory: string;
+  /** The entry, verified (metadata parses, wav exists with the recorded size and hash); else null. */
+  get(cacheKey: string): Promise<CacheEntry | null>;
+  /** Copies `wavFile` into the cache and records its metadata; returns the stored entry. */
+  put(
+    cacheKey: string,
+    wavFile: string,
+    meta: Omit<CacheEntryMeta, 'cacheKey' | 'sha256' | 'bytes'>,
+  ): Promise<CacheEntry>;
+  getSeed(autoSeedKey: string): Promise<number | null>;
+  putSeed(autoSeedKey: string, seed: number): Promise<void>;
+  /** A scratch path inside the cache directory (same filesystem, so renames into the cache are atomic). */
+  scratchPath(name: string): string;
+};
+
+const seedSchema = z.object({seed: z.number().int().nonnegative()});
+
+export const createAudioCache = (
+  directory: string,
+  options: {onCorrupt?: (key: string, why: string) => void} = {},
+): AudioCache => {
+  const audioDir = path.join(directory, 'audio');
+  const seedDir = path.join(directory, 'seeds');
+  const wavPathOf = (key: string) => path.join(audioDir, `${key}.wav`);
+  const metaPathOf = (key: string) => path.join(audioDir, `${key}.json`);
+
+  const drop = async (key: string, why: string) => {
+    options.onCorrupt?.(key, why);
+    await rm(metaPathOf(key), {force: true});
+    await rm(wavPathOf(key), {force: true});
+  };
+
+  return {
+    directory,
+    async get(cacheKey) {
+      let raw: string;
+      try {
+        raw = await readFile(metaPathOf(cacheKey), 'utf8');
+      } catch {
+        return null;
+      }
+      let meta: CacheEntryMeta;
+      try {
+        meta = entryMetaSchema.parse(JSON.parse(raw));
+      } catch {
+        await drop(cacheKey, 'unreadable metadata');
+        return null;
+      }
+      const wavPath = wavPathOf(cacheKey);
+      try {
+        const bytes = await readFile(wavPath);
+        if (bytes.length !== meta.bytes) {
+          await drop(cacheKey, `wav is ${bytes.length} bytes, expected ${meta.bytes}`);
+          return null;
+        }
+        if (createHash('sha256').update(bytes).digest('hex') !== meta.sha256) {
+          await drop(cacheKey, 'wav content does not match its recorded hash');
+          return null;
+        }
+        parseWavHeader(bytes);
+      } catch (err) {
+        await drop(cacheKey, err instanceof Error ? err.message : String(err));
+        return null;
+      }
+      return {...meta, wavPath};
+    },
+    async put(cacheKey, wavFile, meta) {
+      await mkdir(audioDir, {recursive: true});
+      const wavPath = wavPathOf(cacheKey);
+      const tmp = tempPathFor(wavPath);
+      try {
+        await copyFile(wavFile, tmp);
+        const bytes = (await stat(tmp)).size;
+        const sha256 = await hashFile(tmp);
+        await rename(tmp, wavPath);
+        const full: CacheEntryMeta = {...meta, cacheKey, sha256, bytes};
+        await writeFileAtomic(metaPathOf(cacheKey), `${JSON.stringify(full, null, 2)}\n`);
+        return {...full, wavPath};
+      } finally {
+        await rm(tmp, {force: true});
+      }
+    },
+    async getSeed(autoSeedKey) {
+      try {
+        return seedSchema.parse(JSON.parse(await readFile(path.join(seedDir, `${autoSeedKey}.json`), 'utf8')))
+          .seed;
+      } catch {
+        return null;
+      }
+    },
+    async putSeed(autoSeedKey, seed) {
+      await writeFileAtomic(path.join(seedDir, `${autoSeedKey}.json`), `${JSON.stringify({seed})}\n`);
+    },
+    scratchPath(name) {
+      return path.join(directory, 'tmp', name);
+    },
+  };
+};

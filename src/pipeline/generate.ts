@@ -1,0 +1,612 @@
+import {randomBytes, randomInt} from 'node:crypto';
+import {mkdir, mkdtemp, rm} from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import {createQubicoClient, type QubicoClient} from '../api/client.ts';
+import {MMAUDIO_MODEL} from '../api/schema.ts';
+import {startWebhookReceiver, type WebhookReceiver} from '../api/webhook.ts';
+import type {AudioBackend, BackendName} from '../backends/backend.ts';
+import {createOfflineBackend} from '../backends/offline.ts';
+import {createQubicoBackend} from '../backends/qubico.ts';
+import {CostLimitError, UsageError} from '../errors.ts';
+import {MANIFEST_VERSION, type Manifest, manifestFolder, manifestPath} from '../react/manifest.ts';
+import {
+  type AudioCache,
+  type CacheEntry,
+  computeAutoSeedKey,
+  computeCacheKey,
+  createAudioCache,
+} from './cache.ts';
+import {type RenderedChunk, runFramePass} from './frame-pass.ts';
+import {createSubmitJournal} from './journal.ts';
+import {makeSegmentProxy} from './make-proxy.ts';
+import {normalizeSegmentAudio} from './normalize-audio.ts';
+import {
+  type GenerateAudioOptions,
+  type GenerateProgress,
+  type NormalizedGenerateOptions,
+  normalizeGenerateOptions,
+} from './options.ts';
+import {type PlannedSegment, PRICE_PER_SECOND_USD, planSegments, type SegmentPlan} from './plan.ts';
+import {cleanStaleTempFiles, publishManifest} from './publish.ts';
+import {openRemotionSession, type RemotionSession} from './remotion-session.ts';
+import {resolveBrowser} from './resolve-browser.ts';
+import {paramsForSegment, resolveAudioParams, type SegmentParams} from './segment-params.ts';
+import {createSerialQueue} from './serial-queue.ts';
+
+/** Model id recorded for the offline synthesiser in cache keys; bump when its output changes. */
+export const OFFLINE_MODEL = 'remotion-mmaudio/offline-v1';
+
+/**
+ * Requests one uncached segment needs at least (submit, one poll, the result download); the spending
+ * check before a run uses it. The client counts every real request against the daily quota as it goes.
+ */
+export const MIN_REQUESTS_PER_SEGMENT = 3;
+
+export type SegmentOutcome = {
+  index: number;
+  cached: boolean;
+  /** Submits this run made for the segment (0 when cached or resumed). */
+  submits: number;
+  billedSeconds: number;
+  taskId: string;
+  cacheKey: string;
+  seed: number;
+  /** Absolute path of the published wav. */
+  wavPath: string;
+  proxyBytes: number;
+};
+
+export type GenerateAudioResult = {
+  manifest: Manifest;
+  /** Absolute path of the published manifest. */
+  manifestPath: string;
+  backend: BackendName;
+  plan: SegmentPlan;
+  segments: SegmentOutcome[];
+  /** Seconds of video billed by this run (segments generated now by the paid backend). */
+  billedSeconds: number;
+  /** Seconds served from the cache (no request). */
+  cachedSeconds: number;
+  costUsd: number;
+  /** Frames rendered by the frame pass (equals the composition's frame count: every frame once). */
+  renderedFrames: number;
+  /** Proxy bytes per second of video, over the segments of this run. */
+  proxyBytesPerSecond: number;
+  timings: {
+    bundleMs: number;
+    framePassMs: number;
+    /** Time spent after the frame pass waiting for generation: the API latency rendering did not hide. */
+    waitAfterFramesMs: number;
+    publishMs: number;
+    totalMs: number;
+  };
+};
+
+/** What renderWithAudio needs beyond the result: the live session and the rendered chunks. */
+export type GenerationRun = {
+  result: GenerateAudioResult;
+  session: RemotionSession;
+  chunks: RenderedChunk[];
+  workDir: string;
+  dispose: () => Promise<void>;
+};
+
+type BackendSetup = {
+  backend: AudioBackend;
+  name: BackendName;
+  model: string;
+  client: QubicoClient | null;
+  receiver: WebhookReceiver | null;
+  close: () => Promise<void>;
+};
+
+const chooseBackendName = (o: NormalizedGenerateOptions): BackendName => {
+  if (o.backend && typeof o.backend !== 'string') return o.backend.name;
+  if (o.backend) return o.backend;
+  const key = o.apiKey ?? process.env.QUBICO_API_KEY;
+  if (key) return 'qubico';
+  o.logger.warn(
+    'No QUBICO_API_KEY set: using the offline backend (local synthesis that follows the picture, not MMAudio). ' +
+      'Set QUBICO_API_KEY or pass --backend qubico to generate with MMAudio.',
+  );
+  return 'offline';
+};
+
+const setUpBackend = async (o: NormalizedGenerateOptions, name: BackendName): Promise<BackendSetup> => {
+  if (o.backend && typeof o.backend !== 'string') {
+    const custom = o.backend;
+    return {
+      backend: custom,
+      name,
+      model: `custom/${name}`,
+      client: null,
+      receiver: null,
+      close: async () => custom.close?.(),
+    };
+  }
+  if (name === 'offline') {
+    const backend = createOfflineBackend();
+    return {
+      backend,
+      name,
+      model: OFFLINE_MODEL,
+      client: null,
+      receiver: null,
+      close: async () => backend.close?.(),
+    };
+  }
+  const apiKey = o.apiKey ?? process.env.QUBICO_API_KEY ?? '';
+  o.logger.addSecret(apiKey);
+  let webhook: {url: string; secret: string} | null = null;
+  if (o.webhook) {
+    const secret = o.webhook.secret ?? process.env.QUBICO_WEBHOOK_SECRET ?? randomBytes(24).toString('hex');
+    o.logger.addSecret(secret);
+    webhook = {url: o.webhook.url, secret};
+  }
+  const client = createQubicoClient({
+    ...o.client,
+    apiKey,
+    ...(o.baseUrl ? {baseUrl: o.baseUrl} : {}),
+    logger: o.logger,
+    webhook,
+  });
+  let receiver: WebhookReceiver | null = null;
+  try {
+    if (o.webhook && webhook) {
+      receiver = await startWebhookReceiver({
+        host: o.webhook.host,
+        port: o.webhook.port,
+        secret: webhook.secret,
+        onTask: (taskId) => client.notifyTaskUpdate(taskId),
+        logger: o.logger,
+      });
+      o.logger.verbose(`Listening for webhooks on ${o.webhook.host}:${receiver.port}`);
+    }
+  } catch (err) {
+    await client.close();
+    throw new UsageError(
+      `Could not listen for webhooks on ${o.webhook?.host}:${o.webhook?.port}: ${err instanceof Error ? err.message : String(err)}`,
+      {cause: err},
+    );
+  }
+  const backend = createQubicoBackend({
+    client,
+    journal: createSubmitJournal(path.join(o.cacheDir, 'journal')),
+    maxTaskAttempts: o.maxTaskAttempts,
+    upload: o.upload,
+  });
+  return {
+    backend,
+    name,
+    model: MMAUDIO_MODEL,
+    client,
+    receiver,
+    close: async () => {
+      await receiver?.close();
+      await client.close();
+    },
+  };
+};
+
+const segmentFileName = (segment: PlannedSegment, cacheKey: string) =>
+  `segment-${String(segment.index + 1).padStart(3, '0')}-${cacheKey.slice(0, 12)}.wav`;
+
+/**
+ * The whole generation: bundle once, render every frame once (chunk by chunk), and while chunk k+1
+ * renders, build segment k's proxy, look it up in the cache, and generate it if needed; then publish the
+ * manifest and wavs. Leaves the session and the chunks alive for `renderWithAudio`; call `dispose()`.
+ */
+export const runGeneration = async (o: NormalizedGenerateOptions): Promise<GenerationRun> => {
+  const {logger} = o;
+  const t0 = Date.now();
+  const controller = new AbortController();
+  const onOuterAbort = () => controller.abort(o.signal?.reason);
+  if (o.signal?.aborted) controller.abort(o.signal.reason);
+  o.signal?.addEventListener('abort', onOuterAbort, {once: true});
+  const signal = controller.signal;
+
+  const backendName = chooseBackendName(o);
+  if (
+    backendName === 'qubico' &&
+    !(o.apiKey ?? process.env.QUBICO_API_KEY) &&
+    typeof o.backend === 'string'
+  ) {
+    throw new UsageError(
+      '--backend qubico needs an API key: set QUBICO_API_KEY (never pass it on the command line), or use --backend offline.',
+    );
+  }
+
+  let progress: GenerateProgress = {
+    stage: 'bundling',
+    progress: 0,
+    renderedFrames: 0,
+    totalFrames: 0,
+    segmentsDone: 0,
+    segmentsTotal: 0,
+    cachedSegments: 0,
+  };
+  const report = (patch: Partial<GenerateProgress>) => {
+    progress = {...progress, ...patch};
+    const frames = progress.totalFrames ? progress.renderedFrames / progress.totalFrames : 0;
+    const segments = progress.segmentsTotal ? progress.segmentsDone / progress.segmentsTotal : 0;
+    progress.progress = Math.min(1, 0.05 + 0.65 * frames + 0.3 * segments);
+    o.onProgress(progress);
+  };
+  report({});
+
+  const resolvedBrowser = resolveBrowser({browserExecutable: o.browserExecutable, chromeMode: o.chromeMode});
+  logger.verbose(
+    `Browser: ${resolvedBrowser.browserExecutable ?? "Remotion's own"} (${resolvedBrowser.chromeMode}, from ${resolvedBrowser.source})`,
+  );
+  const session = await openRemotionSession({
+    entryPoint: o.entryPoint,
+    serveUrl: o.serveUrl,
+    publicDir: o.publicDir,
+    compositionId: o.compositionId,
+    inputProps: o.inputProps,
+    resolvedBrowser,
+    logger,
+    signal,
+  });
+  const bundleMs = Date.now() - t0;
+  let workDir: string | null = null;
+  let setup: BackendSetup | null = null;
+  const dispose = async () => {
+    o.signal?.removeEventListener('abort', onOuterAbort);
+    await setup?.close().catch(() => undefined);
+    await session.close().catch(() => undefined);
+    if (workDir) await rm(workDir, {recursive: true, force: true});
+  };
+  try {
+    const {composition} = session;
+    const params = resolveAudioParams(o, session.inputProps);
+    const plan = planSegments({
+      durationInFrames: composition.durationInFrames,
+      fps: composition.fps,
+      maxSegmentSeconds: o.maxSegmentSeconds,
+      overlapSeconds: o.overlapSeconds,
+      cutFrames: params.scenes.map((s) => s.from),
+    });
+    for (const warning of plan.warnings) logger.warn(warning);
+    const segmentParams: SegmentParams[] = plan.segments.map((s) => paramsForSegment(s, params));
+    if (backendName === 'qubico') {
+      const missing = plan.segments.find((s) => !segmentParams[s.index].prompt);
+      if (missing) {
+        throw new UsageError(
+          `No prompt for segment ${missing.index + 1}: pass --prompt, or set mmaudio.prompt (or a scene prompt) in the props of "${o.compositionId}".`,
+        );
+      }
+    }
+    setup = await setUpBackend(o, backendName);
+    const {backend, client} = setup;
+    const cache: AudioCache = createAudioCache(o.cacheDir, {
+      onCorrupt: (key, why) =>
+        logger.warn(`Cache entry ${key.slice(0, 12)} is corrupt (${why}); generating it again.`),
+    });
+    workDir = await mkdtemp(path.join(os.tmpdir(), 'remotion-mmaudio-'));
+    const dirs = {
+      chunks: path.join(workDir, 'chunks'),
+      proxies: path.join(workDir, 'proxies'),
+      results: path.join(workDir, 'results'),
+      normalized: path.join(workDir, 'normalized'),
+    };
+    await Promise.all(Object.values(dirs).map((d) => mkdir(d, {recursive: true})));
+    await cleanStaleTempFiles(o.publicDir, o.compositionId);
+    report({
+      stage: 'rendering',
+      totalFrames: composition.durationInFrames,
+      segmentsTotal: plan.segments.length,
+    });
+
+    // Spending guard. When even the worst case (nothing cached) fits the budget and the daily quota,
+    // segments are generated while the frame pass goes on. Otherwise submits wait until every segment's
+    // cache key is known, and the exact need is checked before the first request.
+    const paid = backendName === 'qubico';
+    let deferSubmits = false;
+    if (paid && o.maxCost !== null && plan.costUsd > o.maxCost) deferSubmits = true;
+    if (paid && client?.quota) {
+      const remaining = await client.quota.remaining();
+      if (remaining < plan.segments.length * MIN_REQUESTS_PER_SEGMENT) deferSubmits = true;
+    }
+    if (deferSubmits) {
+      logger.verbose(
+        'The worst case exceeds --max-cost or the daily quota: submits wait for the cache check of every segment.',
+      );
+    }
+    let openGate!: () => void;
+    let closeGate!: (err: unknown) => void;
+    const gate = new Promise<void>((resolve, reject) => {
+      openGate = resolve;
+      closeGate = reject;
+    });
+    gate.catch(() => undefined);
+    if (!deferSubmits) openGate();
+    let decided = 0;
+    let misses = 0;
+    let missSeconds = 0;
+    let onDecided: () => void = () => undefined;
+    const allDecided = new Promise<void>((resolve) => {
+      onDecided = () => {
+        decided++;
+        if (decided === plan.segments.length) resolve();
+      };
+    });
+
+    const proxyQueue = createSerialQueue();
+    // The offline backend is CPU-bound: one at a time beside the render. The API client has its own
+    // slots (5 tasks in flight) and request budget.
+    const generateQueue = paid ? null : createSerialQueue();
+    const chunks: RenderedChunk[] = [];
+    let cachedSegments = 0;
+    let segmentsDone = 0;
+
+    const processSegment = async (
+      segment: PlannedSegment,
+    ): Promise<{entry: CacheEntry; outcome: SegmentOutcome}> => {
+      let isDecided = false;
+      const decide = () => {
+        if (!isDecided) {
+          isDecided = true;
+          onDecided();
+        }
+      };
+      try {
+        const proxyPath = path.join(dirs.proxies, `segment-${segment.index}.mp4`);
+        const proxy = await proxyQueue.run(() =>
+          makeSegmentProxy({
+            chunks,
+            startFrame: segment.startFrame,
+            endFrame: segment.endFrame,
+            fps: composition.fps,
+            width: composition.width,
+            height: composition.height,
+            outputPath: proxyPath,
+            signal,
+          }),
+        );
+        const p = segmentParams[segment.index];
+        const keyBase = {
+          model: setup!.model,
+          prompt: p.prompt ?? '',
+          negativePrompt: p.negativePrompt,
+          steps: p.steps,
+          pictureHash: proxy.pictureHash,
+          durationInFrames: segment.durationInFrames,
+          fps: composition.fps,
+        };
+        let seed = params.seed;
+        if (seed === null) {
+          const autoKey = computeAutoSeedKey(keyBase);
+          seed = await cache.getSeed(autoKey);
+          if (seed === null) {
+            seed = randomInt(0, 2 ** 31);
+            await cache.putSeed(autoKey, seed);
+          }
+        }
+        const cacheKey = computeCacheKey({...keyBase, seed});
+        const hit = await cache.get(cacheKey);
+        if (hit) {
+          decide();
+          cachedSegments++;
+          logger.verbose(`Segment ${segment.index + 1}: cache hit (${cacheKey.slice(0, 12)}), no request.`);
+          return {
+            entry: hit,
+            outcome: {
+              index: segment.index,
+              cached: true,
+              submits: 0,
+              billedSeconds: 0,
+              taskId: hit.taskId,
+              cacheKey,
+              seed,
+              wavPath: '',
+              proxyBytes: proxy.bytes,
+            },
+          };
+        }
+        misses++;
+        missSeconds += segment.durationInSeconds;
+        decide();
+        await gate;
+        signal.throwIfAborted();
+        const request = {
+          segmentIndex: segment.index,
+          proxyPath,
+          durationInSeconds: segment.durationInSeconds,
+          prompt: p.prompt ?? '',
+          negativePrompt: p.negativePrompt,
+          steps: p.steps,
+          seed,
+          outputPath: path.join(dirs.results, `segment-${segment.index}.wav`),
+          cacheKey,
+        };
+        const generated = generateQueue
+          ? await generateQueue.run(() => backend.generate(request, {signal, logger}))
+          : await backend.generate(request, {signal, logger});
+        const normalizedPath = path.join(dirs.normalized, `segment-${segment.index}.wav`);
+        const normalized = await normalizeSegmentAudio({
+          input: generated.wavPath,
+          output: normalizedPath,
+          durationInSeconds: segment.durationInSeconds,
+          signal,
+        });
+        for (const change of normalized.adjustments)
+          logger.verbose(`Segment ${segment.index + 1}: ${change}.`);
+        const entry = await cache.put(cacheKey, normalizedPath, {
+          sampleRate: normalized.sampleRate,
+          channels: normalized.channels,
+          durationInSeconds: segment.durationInSeconds,
+          taskId: generated.taskId,
+          backend: backend.name,
+          billedSeconds: generated.billedSeconds,
+          createdAt: new Date().toISOString(),
+        });
+        // The audio is safe in the cache: the task no longer needs resuming.
+        await createSubmitJournal(path.join(o.cacheDir, 'journal')).remove(cacheKey);
+        return {
+          entry,
+          outcome: {
+            index: segment.index,
+            cached: false,
+            submits: generated.submits,
+            billedSeconds: generated.billedSeconds,
+            taskId: generated.taskId,
+            cacheKey,
+            seed,
+            wavPath: '',
+            proxyBytes: proxy.bytes,
+          },
+        };
+      } finally {
+        decide();
+        segmentsDone++;
+        report({segmentsDone, cachedSegments});
+      }
+    };
+
+    const jobs: Promise<{entry: CacheEntry; outcome: SegmentOutcome}>[] = [];
+    const tFrames = Date.now();
+    let framePassError: unknown = null;
+    let renderedFrames = 0;
+    try {
+      ({renderedFrames} = await runFramePass({
+        session,
+        chunks: plan.segments.map((s) => ({startFrame: s.renderStartFrame, endFrame: s.renderEndFrame})),
+        directory: dirs.chunks,
+        concurrency: o.concurrency,
+        signal,
+        onChunk: (chunk) => {
+          chunks.push(chunk);
+          const job = processSegment(plan.segments[chunk.index]);
+          job.catch(() => undefined);
+          jobs.push(job);
+        },
+        onProgress: (p) => report({renderedFrames: p.renderedFrames}),
+      }));
+    } catch (err) {
+      framePassError = err;
+    }
+    const framePassMs = Date.now() - tFrames;
+    const tWait = Date.now();
+    if (framePassError) {
+      // Stop generation; submitted tasks stay in the journal for the next run.
+      controller.abort(framePassError);
+      closeGate(framePassError);
+      await Promise.allSettled(jobs);
+      throw framePassError;
+    }
+    report({stage: 'generating'});
+    if (deferSubmits) {
+      await allDecided;
+      const needUsd = Math.round(missSeconds * PRICE_PER_SECOND_USD * 100) / 100;
+      try {
+        if (o.maxCost !== null && needUsd > o.maxCost) throw new CostLimitError(needUsd, o.maxCost);
+        if (misses > 0) await client?.quota?.ensureAvailable(misses * MIN_REQUESTS_PER_SEGMENT);
+        openGate();
+      } catch (err) {
+        closeGate(err);
+      }
+    }
+    const settled = await Promise.allSettled(jobs);
+    const failures = settled.filter((s): s is PromiseRejectedResult => s.status === 'rejected');
+    if (failures.length > 0) {
+      const gateError = await gate.then(
+        () => null,
+        (e: unknown) => e,
+      );
+      if (gateError) throw gateError;
+      if (signal.aborted) throw signal.reason;
+      for (const f of failures.slice(1))
+        logger.error(f.reason instanceof Error ? f.reason.message : String(f.reason));
+      throw failures[0].reason;
+    }
+    const waitAfterFramesMs = Date.now() - tWait;
+
+    report({stage: 'publishing'});
+    const tPublish = Date.now();
+    const done = settled.map(
+      (s) => (s as PromiseFulfilledResult<{entry: CacheEntry; outcome: SegmentOutcome}>).value,
+    );
+    const files = new Map<string, string>();
+    const folder = manifestFolder(o.compositionId);
+    const manifest: Manifest = {
+      version: MANIFEST_VERSION,
+      compositionId: o.compositionId,
+      fps: composition.fps,
+      durationInFrames: composition.durationInFrames,
+      backend: backend.name,
+      createdAt: new Date().toISOString(),
+      segments: done.map(({entry, outcome}) => {
+        const segment = plan.segments[outcome.index];
+        const src = `${folder}/${segmentFileName(segment, outcome.cacheKey)}`;
+        files.set(src, entry.wavPath);
+        outcome.wavPath = path.join(o.publicDir, src);
+        const p = segmentParams[outcome.index];
+        return {
+          index: segment.index,
+          startFrame: segment.startFrame,
+          endFrame: segment.endFrame,
+          src,
+          durationInSeconds: segment.durationInSeconds,
+          sampleRate: entry.sampleRate,
+          channels: entry.channels,
+          fadeInFrames: segment.fadeInFrames,
+          fadeOutFrames: segment.fadeOutFrames,
+          prompt: p.prompt ?? '',
+          negativePrompt: p.negativePrompt,
+          steps: p.steps,
+          seed: outcome.seed,
+          taskId: outcome.taskId,
+          cacheKey: outcome.cacheKey,
+        };
+      }),
+    };
+    await publishManifest({
+      publicDirs: [o.publicDir, ...(session.bundlePublicDir ? [session.bundlePublicDir] : [])],
+      manifest,
+      files,
+    });
+    const publishMs = Date.now() - tPublish;
+    const outcomes = done.map((d) => d.outcome);
+    const billedSeconds = outcomes.reduce((sum, s) => sum + s.billedSeconds, 0);
+    const cachedSeconds = outcomes
+      .filter((s) => s.cached)
+      .reduce((sum, s) => sum + plan.segments[s.index].durationInSeconds, 0);
+    const proxyBytes = outcomes.reduce((sum, s) => sum + s.proxyBytes, 0);
+    report({stage: 'done', segmentsDone: plan.segments.length});
+    return {
+      result: {
+        manifest,
+        manifestPath: path.join(o.publicDir, manifestPath(o.compositionId)),
+        backend: backend.name,
+        plan,
+        segments: outcomes,
+        billedSeconds,
+        cachedSeconds,
+        costUsd: Math.round(billedSeconds * PRICE_PER_SECOND_USD * 100) / 100,
+        renderedFrames,
+        proxyBytesPerSecond: plan.billedSeconds > 0 ? proxyBytes / plan.billedSeconds : 0,
+        timings: {bundleMs, framePassMs, waitAfterFramesMs, publishMs, totalMs: Date.now() - t0},
+      },
+      session,
+      chunks,
+      workDir,
+      dispose,
+    };
+  } catch (err) {
+    await dispose();
+    throw err;
+  }
+};
+
+/**
+ * Generates picture-synchronised audio for a composition and writes
+ * `<publicDir>/mmaudio/<composition-id>/manifest.json` plus one wav per segment. A plain
+ * `npx remotion render` (or Studio) then plays them through `<GeneratedAudio />`.
+ */
+export const generateAudio = async (options: GenerateAudioOptions): Promise<GenerateAudioResult> => {
+  const run = await runGeneration(normalizeGenerateOptions(options));
+  await run.dispose();
+  return run.result;
+};

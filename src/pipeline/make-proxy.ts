@@ -1,0 +1,96 @@
+import {stat} from 'node:fs/promises';
+import {runFf} from '../media/ffmpeg.ts';
+import type {RenderedChunk} from './frame-pass.ts';
+import {hashFile} from './hash.ts';
+
+/** What MMAudio reads: it sees no more than 25 fps and a short edge of 384 px. */
+export const PROXY_FPS = 25;
+export const PROXY_SHORT_EDGE = 384;
+/** x264 quality for proxies: small (aim ≤150 kB per second) but clean enough for the model. */
+export const PROXY_CRF = 30;
+
+export type SegmentProxy = {
+  path: string;
+  bytes: number;
+  /**
+   * sha256 of the proxy file. Encoding is deterministic (same frames, same settings → same bytes), so this
+   * changes exactly when the picture the service would see changes.
+   */
+  pictureHash: string;
+};
+
+/** Even proxy dimensions with the short edge at most 384 px, aspect ratio kept. */
+export const proxyDimensions = (width: number, height: number): {width: number; height: number} => {
+  const scale = Math.min(1, PROXY_SHORT_EDGE / Math.min(width, height));
+  const even = (n: number) => Math.max(2, 2 * Math.round((n * scale) / 2));
+  return {width: even(width), height: even(height)};
+};
+
+/**
+ * Builds the API proxy of one segment from the rendered chunks that hold its frames (the tail of earlier
+ * chunks for an overlap, then its own chunk): ≤60 s, 25 fps, short edge ≤384 px, no audio.
+ * Frame-exact: input seeking with re-encoding starts at the segment's first frame.
+ */
+export const makeSegmentProxy = async (options: {
+  chunks: RenderedChunk[];
+  startFrame: number;
+  endFrame: number;
+  fps: number;
+  width: number;
+  height: number;
+  outputPath: string;
+  signal?: AbortSignal;
+}): Promise<SegmentProxy> => {
+  const {startFrame, endFrame, fps} = options;
+  const used = options.chunks
+    .filter((c) => c.endFrame > startFrame && c.startFrame < endFrame)
+    .sort((a, b) => a.startFrame - b.startFrame);
+  if (used.length === 0 || used[0].startFrame > startFrame || used[used.length - 1].endFrame < endFrame) {
+    throw new Error(`Frames ${startFrame}–${endFrame} are not all rendered yet`);
+  }
+  const args: string[] = ['-y'];
+  const filters: string[] = [];
+  used.forEach((chunk, i) => {
+    const skip = Math.max(0, startFrame - chunk.startFrame);
+    const take = Math.min(chunk.endFrame, endFrame) - Math.max(chunk.startFrame, startFrame);
+    if (skip > 0) {
+      // Half a frame early: frame `skip` has pts skip/fps; anything from (skip - 0.5)/fps on keeps it and
+      // drops frame skip - 1, whatever the container's timestamp rounding.
+      args.push('-ss', ((skip - 0.5) / fps).toFixed(6));
+    }
+    args.push('-i', chunk.file);
+    filters.push(`[${i}:v]trim=end_frame=${take}[c${i}]`);
+  });
+  const {width, height} = proxyDimensions(options.width, options.height);
+  const joined = used.map((_, i) => `[c${i}]`).join('');
+  filters.push(
+    used.length > 1 ? `${joined}concat=n=${used.length}:v=1:a=0[cat]` : `${joined}copy[cat]`,
+    `[cat]scale=${width}:${height}:flags=bicubic,format=yuv420p[v]`,
+  );
+  const durationInSeconds = (endFrame - startFrame) / fps;
+  args.push(
+    '-filter_complex',
+    filters.join(';'),
+    '-map',
+    '[v]',
+    '-r',
+    String(PROXY_FPS),
+    '-t',
+    durationInSeconds.toFixed(6),
+    '-an',
+    '-c:v',
+    'libx264',
+    '-preset',
+    'veryfast',
+    '-crf',
+    String(PROXY_CRF),
+    '-pix_fmt',
+    'yuv420p',
+    '-movflags',
+    '+faststart',
+    options.outputPath,
+  );
+  await runFf('ffmpeg', args, {signal: options.signal});
+  const bytes = (await stat(options.outputPath)).size;
+  return {path: options.outputPath, bytes, pictureHash: await hashFile(options.outputPath)};
+};

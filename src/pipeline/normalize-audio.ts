@@ -1,0 +1,85 @@
+import {readFile, rm} from 'node:fs/promises';
+import {tempPathFor, writeFileAtomic} from '../media/atomic.ts';
+import {runFf} from '../media/ffmpeg.ts';
+import {decodeWav, encodeWav, parseWavHeader} from '../wav/wav.ts';
+
+/** Remotion mixes at 48 kHz: segment wavs are stored at that rate so no resampling happens at render. */
+export const OUTPUT_SAMPLE_RATE = 48_000;
+
+export type NormalizedAudio = {
+  sampleRate: number;
+  channels: number;
+  frames: number;
+  /** What was changed, in words, for `--log verbose`. Empty when the result already fit. */
+  adjustments: string[];
+};
+
+const describe = (sampleRate: number, channels: number) =>
+  `${sampleRate % 1000 === 0 ? sampleRate / 1000 : (sampleRate / 1000).toFixed(1)} kHz ${channels === 1 ? 'mono' : channels === 2 ? 'stereo' : `${channels} channels`}`;
+
+/**
+ * Makes a returned wav fit its segment exactly: 48 kHz, mono or stereo (more channels are folded to
+ * stereo), exactly round(duration × 48000) samples — trimmed when the service returned more, padded with
+ * silence when it returned less. Results may not match the request (DESIGN.md); this is where that stops.
+ */
+export const normalizeSegmentAudio = async (options: {
+  input: string;
+  output: string;
+  durationInSeconds: number;
+  signal?: AbortSignal;
+}): Promise<NormalizedAudio> => {
+  const adjustments: string[] = [];
+  const original = parseWavHeader(new Uint8Array(await readFile(options.input)));
+  let source = options.input;
+  let resampled: string | null = null;
+  const targetChannels = Math.min(2, original.channels);
+  try {
+    if (original.sampleRate !== OUTPUT_SAMPLE_RATE || original.channels > 2) {
+      resampled = tempPathFor(options.output);
+      await runFf(
+        'ffmpeg',
+        [
+          '-y',
+          '-i',
+          options.input,
+          '-af',
+          `aresample=${OUTPUT_SAMPLE_RATE}`,
+          '-ac',
+          String(targetChannels),
+          '-c:a',
+          'pcm_s16le',
+          '-f',
+          'wav',
+          resampled,
+        ],
+        {signal: options.signal},
+      );
+      adjustments.push(
+        `resampled ${describe(original.sampleRate, original.channels)} to ${describe(OUTPUT_SAMPLE_RATE, targetChannels)}`,
+      );
+      source = resampled;
+    }
+    const audio = decodeWav(new Uint8Array(await readFile(source)));
+    const want = Math.round(options.durationInSeconds * OUTPUT_SAMPLE_RATE);
+    const have = audio.channels[0]?.length ?? 0;
+    const originalSeconds = original.frames / original.sampleRate;
+    if (have > want) {
+      adjustments.push(
+        `trimmed ${(originalSeconds - options.durationInSeconds).toFixed(3)} s (result was ${originalSeconds.toFixed(3)} s, segment ${options.durationInSeconds.toFixed(3)} s)`,
+      );
+    } else if (have < want) {
+      adjustments.push(
+        `padded ${(options.durationInSeconds - originalSeconds).toFixed(3)} s of silence (result was ${originalSeconds.toFixed(3)} s, segment ${options.durationInSeconds.toFixed(3)} s)`,
+      );
+    }
+    const channels = audio.channels.map((ch) => {
+      const out = new Float32Array(want);
+      out.set(ch.subarray(0, Math.min(want, ch.length)));
+      return out;
+    });
+    await writeFileAtomic(options.output, encodeWav({sampleRate: OUTPUT_SAMPLE_RATE, channels}));
+    return {sampleRate: OUTPUT_SAMPLE_RATE, channels: channels.length, frames: want, adjustments};
+  } finally {
+    if (resampled) await rm(resampled, {force: true});
+  }
+};

@@ -1,0 +1,259 @@
+import path from 'node:path';
+import type {ChromeMode} from '@remotion/renderer';
+import type {QubicoClientOptions} from '../api/client.ts';
+import type {AudioBackend, BackendName} from '../backends/backend.ts';
+import type {UploadProxy} from '../backends/qubico.ts';
+import {UsageError} from '../errors.ts';
+import {createLogger, isLogLevel, type Logger, type LogLevel, silentLogger} from '../log.ts';
+import {MAX_NEGATIVE_PROMPT_LENGTH, MAX_PROMPT_LENGTH, MAX_STEPS, MIN_STEPS} from '../react/props-schema.ts';
+import {DEFAULT_OVERLAP_SECONDS, MAX_SEGMENT_SECONDS, MIN_SEGMENT_SECONDS} from './plan.ts';
+
+/** Progress of a long operation: one payload type for the whole run (Remotion style). */
+export type GenerateProgress = {
+  stage: 'bundling' | 'rendering' | 'generating' | 'publishing' | 'audio' | 'muxing' | 'done';
+  /** 0–1 over the whole run. */
+  progress: number;
+  renderedFrames: number;
+  totalFrames: number;
+  segmentsDone: number;
+  segmentsTotal: number;
+  /** Segments served from the cache so far. */
+  cachedSegments: number;
+};
+
+export type GenerateAudioOptions = {
+  /** The Remotion entry file (calls registerRoot). Bundled once per run. Either this or `serveUrl`. */
+  entryPoint?: string;
+  /** An existing bundle (from @remotion/bundler's `bundle()`); a local folder for `renderWithAudio`. */
+  serveUrl?: string;
+  compositionId: string;
+  /** Input props, as `--props`. */
+  inputProps?: Record<string, unknown>;
+  /** Overrides the composition's `mmaudio.prompt` prop. */
+  prompt?: string;
+  negativePrompt?: string;
+  /** 20–50; default the composition's `mmaudio.steps`, else 25. */
+  steps?: number;
+  /** Used for every segment. Default: the composition's `mmaudio.seed`, else a random seed per segment, recorded. */
+  seed?: number;
+  /** 1–60, default 60. */
+  maxSegmentSeconds?: number;
+  /** Crossfade overlap between segments, default 0.5 s (billed twice; capped at 2 % of a segment). */
+  overlapSeconds?: number;
+  /**
+   * `qubico` (MMAudio over the API), `offline` (local synthesis that follows the picture), or your own
+   * AudioBackend. Default: `qubico` when an API key is set (option or QUBICO_API_KEY), else `offline`.
+   */
+  backend?: BackendName | AudioBackend;
+  /** Default QUBICO_API_KEY. Never logged. */
+  apiKey?: string;
+  /** Default QUBICO_BASE_URL, else https://api.qubico.ai. */
+  baseUrl?: string;
+  /**
+   * Webhooks as wake-ups: `url` is what the service POSTs to, `listen` where this process listens
+   * (`host:port`), `secret` default QUBICO_WEBHOOK_SECRET, else a random one per run.
+   */
+  webhook?: {url: string; listen: string; secret?: string} | null;
+  /** Where generated audio lands: `<publicDir>/mmaudio/<composition-id>/`. Default `public`. */
+  publicDir?: string;
+  /** Content-addressed cache and submit journal. Default `.mmaudio-cache`. */
+  cacheDir?: string;
+  /** Refuse (before any request) a run that would bill more than this many USD. */
+  maxCost?: number | null;
+  /** Host proxies yourself: return a URL the service can fetch instead of sending base64. */
+  upload?: UploadProxy | null;
+  browserExecutable?: string | null;
+  chromeMode?: ChromeMode | null;
+  /** Remotion render concurrency for the frame pass. Default Remotion's. */
+  concurrency?: number | null;
+  /** Attempts per segment when the service fails a task. Default 3. */
+  maxTaskAttempts?: number;
+  /** Advanced client settings (rate limit, quota directory, retries, timeouts). */
+  client?: Omit<QubicoClientOptions, 'apiKey' | 'baseUrl' | 'logger' | 'webhook'>;
+  logger?: Logger;
+  logLevel?: LogLevel;
+  onProgress?: (progress: GenerateProgress) => void;
+  signal?: AbortSignal;
+};
+
+/** The all-required internal form, after validation. */
+export type NormalizedGenerateOptions = {
+  entryPoint: string | null;
+  serveUrl: string | null;
+  compositionId: string;
+  inputProps: Record<string, unknown>;
+  prompt: string | null;
+  negativePrompt: string | null;
+  steps: number | null;
+  seed: number | null;
+  maxSegmentSeconds: number;
+  overlapSeconds: number;
+  backend: BackendName | AudioBackend | null;
+  apiKey: string | null;
+  baseUrl: string | null;
+  webhook: {url: string; host: string; port: number; secret: string | null} | null;
+  publicDir: string;
+  cacheDir: string;
+  maxCost: number | null;
+  upload: UploadProxy | null;
+  browserExecutable: string | null;
+  chromeMode: ChromeMode | null;
+  concurrency: number | null;
+  maxTaskAttempts: number;
+  client: Omit<QubicoClientOptions, 'apiKey' | 'baseUrl' | 'logger' | 'webhook'>;
+  logger: Logger;
+  onProgress: (progress: GenerateProgress) => void;
+  signal: AbortSignal | null;
+};
+
+export const COMPOSITION_ID_PATTERN = /^[a-zA-Z0-9\u00C0-\u024F-]+$/;
+
+const finite = (value: unknown): value is number => typeof value === 'number' && Number.isFinite(value);
+
+export const parseHostPort = (value: string, flag: string): {host: string; port: number} => {
+  const match = /^(?:\[([^\]]+)\]|([^:]+)):(\d+)$/.exec(value.trim()) ?? /^()()(\d+)$/.exec(value.trim());
+  const port = match ? Number(match[3]) : Number.NaN;
+  if (!match || !Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new UsageError(`${flag} must be host:port (e.g. 0.0.0.0:8788), got "${value}".`);
+  }
+  return {host: match[1] || match[2] || '127.0.0.1', port};
+};
+
+/** Validates every option before anything slow or billable happens; throws UsageError (exit 2). */
+export const normalizeGenerateOptions = (options: GenerateAudioOptions): NormalizedGenerateOptions => {
+  if (!options || typeof options !== 'object')
+    throw new UsageError('generateAudio() needs an options object.');
+  const {compositionId} = options;
+  if (typeof compositionId !== 'string' || compositionId.length === 0) {
+    throw new UsageError('Pass the id of the composition to generate audio for (compositionId).');
+  }
+  if (!COMPOSITION_ID_PATTERN.test(compositionId)) {
+    throw new UsageError(
+      `"${compositionId}" is not a valid composition id: Remotion ids use letters, digits and "-" only.`,
+    );
+  }
+  if (!options.entryPoint && !options.serveUrl) {
+    throw new UsageError('Pass an entry point (the file that calls registerRoot) or a serveUrl.');
+  }
+  if (options.prompt !== undefined) {
+    if (typeof options.prompt !== 'string' || options.prompt.trim().length === 0) {
+      throw new UsageError('--prompt must be a non-empty string.');
+    }
+    if (options.prompt.length > MAX_PROMPT_LENGTH) {
+      throw new UsageError(
+        `--prompt is ${options.prompt.length} characters; the API accepts at most ${MAX_PROMPT_LENGTH}.`,
+      );
+    }
+  }
+  if (options.negativePrompt !== undefined && options.negativePrompt.length > MAX_NEGATIVE_PROMPT_LENGTH) {
+    throw new UsageError(
+      `--negative-prompt is ${options.negativePrompt.length} characters; the API accepts at most ${MAX_NEGATIVE_PROMPT_LENGTH}.`,
+    );
+  }
+  if (
+    options.steps !== undefined &&
+    (!Number.isInteger(options.steps) || options.steps < MIN_STEPS || options.steps > MAX_STEPS)
+  ) {
+    throw new UsageError(
+      `--steps must be an integer from ${MIN_STEPS} to ${MAX_STEPS}, got ${options.steps}.`,
+    );
+  }
+  if (options.seed !== undefined && (!Number.isSafeInteger(options.seed) || options.seed < 0)) {
+    throw new UsageError(
+      `--seed must be an integer from 0 to ${Number.MAX_SAFE_INTEGER}, got ${options.seed}.`,
+    );
+  }
+  const maxSegmentSeconds = options.maxSegmentSeconds ?? MAX_SEGMENT_SECONDS;
+  if (
+    !finite(maxSegmentSeconds) ||
+    maxSegmentSeconds < MIN_SEGMENT_SECONDS ||
+    maxSegmentSeconds > MAX_SEGMENT_SECONDS
+  ) {
+    throw new UsageError(
+      `--max-segment-seconds must be between ${MIN_SEGMENT_SECONDS} and ${MAX_SEGMENT_SECONDS}, got ${options.maxSegmentSeconds}.`,
+    );
+  }
+  const overlapSeconds = options.overlapSeconds ?? Math.min(DEFAULT_OVERLAP_SECONDS, maxSegmentSeconds / 4);
+  if (!finite(overlapSeconds) || overlapSeconds < 0 || overlapSeconds >= maxSegmentSeconds / 2) {
+    throw new UsageError(
+      `--overlap-seconds must be at least 0 and less than half of --max-segment-seconds, got ${options.overlapSeconds}.`,
+    );
+  }
+  const maxCost = options.maxCost ?? null;
+  if (maxCost !== null && (!finite(maxCost) || maxCost < 0)) {
+    throw new UsageError(`--max-cost must be a number of USD ≥ 0, got ${options.maxCost}.`);
+  }
+  const backend = options.backend ?? null;
+  if (typeof backend === 'string' && backend !== 'qubico' && backend !== 'offline') {
+    throw new UsageError(`--backend must be qubico or offline, got "${backend}".`);
+  }
+  const concurrency = options.concurrency ?? null;
+  if (concurrency !== null && (!Number.isInteger(concurrency) || concurrency < 1)) {
+    throw new UsageError(`--concurrency must be a positive integer, got ${options.concurrency}.`);
+  }
+  const maxTaskAttempts = options.maxTaskAttempts ?? 3;
+  if (!Number.isInteger(maxTaskAttempts) || maxTaskAttempts < 1) {
+    throw new UsageError(`maxTaskAttempts must be a positive integer, got ${options.maxTaskAttempts}.`);
+  }
+  let webhook: NormalizedGenerateOptions['webhook'] = null;
+  if (options.webhook) {
+    if (!/^https?:\/\//.test(options.webhook.url)) {
+      throw new UsageError(
+        `--webhook-url must be an http(s) URL the service can reach, got "${options.webhook.url}".`,
+      );
+    }
+    if (!options.webhook.listen) {
+      throw new UsageError(
+        '--webhook-url needs --webhook-listen host:port: where this process receives the calls.',
+      );
+    }
+    webhook = {
+      url: options.webhook.url,
+      ...parseHostPort(options.webhook.listen, '--webhook-listen'),
+      secret: options.webhook.secret ?? null,
+    };
+  }
+  if (
+    options.inputProps !== undefined &&
+    (typeof options.inputProps !== 'object' ||
+      options.inputProps === null ||
+      Array.isArray(options.inputProps))
+  ) {
+    throw new UsageError('--props must be a JSON object.');
+  }
+  const logger =
+    options.logger ?? (options.logLevel ? createLogger({level: options.logLevel}) : silentLogger());
+  if (options.logLevel && !isLogLevel(options.logLevel)) {
+    throw new UsageError(
+      `--log must be one of trace, verbose, info, warn, error; got "${options.logLevel}".`,
+    );
+  }
+  return {
+    entryPoint: options.entryPoint ?? null,
+    serveUrl: options.serveUrl ?? null,
+    compositionId,
+    inputProps: options.inputProps ?? {},
+    prompt: options.prompt ?? null,
+    negativePrompt: options.negativePrompt ?? null,
+    steps: options.steps ?? null,
+    seed: options.seed ?? null,
+    maxSegmentSeconds,
+    overlapSeconds,
+    backend,
+    apiKey: options.apiKey ?? null,
+    baseUrl: options.baseUrl ?? null,
+    webhook,
+    publicDir: path.resolve(options.publicDir ?? 'public'),
+    cacheDir: path.resolve(options.cacheDir ?? '.mmaudio-cache'),
+    maxCost,
+    upload: options.upload ?? null,
+    browserExecutable: options.browserExecutable ?? null,
+    chromeMode: options.chromeMode ?? null,
+    concurrency,
+    maxTaskAttempts,
+    client: options.client ?? {},
+    logger,
+    onProgress: options.onProgress ?? (() => undefined),
+    signal: options.signal ?? null,
+  };
+};

@@ -1,0 +1,153 @@
+import {existsSync, statSync} from 'node:fs';
+import path from 'node:path';
+import {bundle} from '@remotion/bundler';
+import {
+  type ChromeMode,
+  getCompositions,
+  type HeadlessBrowser,
+  type LogLevel,
+  openBrowser,
+  selectComposition,
+} from '@remotion/renderer';
+import type {VideoConfig} from 'remotion';
+import {MMAudioError, UsageError} from '../errors.ts';
+import type {Logger} from '../log.ts';
+import type {ResolvedBrowser} from './resolve-browser.ts';
+
+/**
+ * What every stage of a run shares with Remotion: one bundle (bundled once; the audio pass reuses it and
+ * sees wavs written into its public folder afterwards), one browser instance, the selected composition.
+ */
+export type RemotionSession = {
+  serveUrl: string;
+  /** `<serveUrl>/public` when the bundle is a local folder, else null. */
+  bundlePublicDir: string | null;
+  composition: VideoConfig;
+  /** The props the composition renders with (input props merged over defaults, after calculateMetadata). */
+  inputProps: Record<string, unknown>;
+  browser: HeadlessBrowser;
+  resolvedBrowser: ResolvedBrowser;
+  remotionLogLevel: LogLevel;
+  close(): Promise<void>;
+};
+
+/** Remotion's own logs are one level quieter than ours: its verbose level prints every frame. */
+export const toRemotionLogLevel = (logger: Logger): LogLevel =>
+  logger.isEnabled('trace') ? 'verbose' : logger.isEnabled('verbose') ? 'info' : 'error';
+
+/** Checks the entry file before anything slow happens. */
+export const validateEntryPoint = (entryPoint: string): string => {
+  const resolved = path.resolve(entryPoint);
+  if (!existsSync(resolved) || !statSync(resolved).isFile()) {
+    throw new UsageError(
+      `Entry file not found: ${entryPoint}. Pass the file that calls registerRoot(), e.g. remotion/index.ts or src/index.ts.`,
+    );
+  }
+  return resolved;
+};
+
+export const openRemotionSession = async (options: {
+  entryPoint: string | null;
+  serveUrl: string | null;
+  publicDir: string;
+  compositionId: string;
+  inputProps: Record<string, unknown>;
+  resolvedBrowser: ResolvedBrowser;
+  logger: Logger;
+  signal?: AbortSignal;
+  onBundleProgress?: (progress: number) => void;
+}): Promise<RemotionSession> => {
+  const {logger} = options;
+  const remotionLogLevel = toRemotionLogLevel(logger);
+  let serveUrl = options.serveUrl;
+  if (!serveUrl) {
+    if (!options.entryPoint) throw new UsageError('Pass an entry point (entryPoint) or a bundle (serveUrl).');
+    const entryPoint = validateEntryPoint(options.entryPoint);
+    logger.verbose(`Bundling ${path.relative(process.cwd(), entryPoint) || entryPoint}`);
+    try {
+      serveUrl = await bundle({
+        entryPoint,
+        publicDir: options.publicDir,
+        onProgress: (p) => options.onBundleProgress?.(p / 100),
+      });
+    } catch (err) {
+      throw new UsageError(
+        `Could not bundle ${options.entryPoint}: ${err instanceof Error ? err.message : String(err)}`,
+        {cause: err},
+      );
+    }
+  }
+  options.signal?.throwIfAborted();
+  const isLocal = !/^https?:\/\//.test(serveUrl);
+  const bundlePublicDir = isLocal ? path.join(serveUrl, 'public') : null;
+
+  const {browserExecutable, chromeMode} = options.resolvedBrowser;
+  let browser: HeadlessBrowser;
+  try {
+    browser = await openBrowser('chrome', {
+      browserExecutable,
+      chromeMode: chromeMode as ChromeMode,
+      logLevel: remotionLogLevel,
+      chromiumOptions: {gl: 'swangle'},
+    });
+  } catch (err) {
+    throw new MMAudioError(
+      `Could not start the browser${browserExecutable ? ` ${browserExecutable}` : ''}: ${err instanceof Error ? err.message : String(err)}. ` +
+        'Install Chromium (Debian: apt-get install chromium) or pass --browser-executable.',
+      {cause: err},
+    );
+  }
+  try {
+    let composition: VideoConfig;
+    try {
+      composition = await selectComposition({
+        serveUrl,
+        id: options.compositionId,
+        inputProps: options.inputProps,
+        puppeteerInstance: browser,
+        browserExecutable,
+        chromeMode,
+        logLevel: remotionLogLevel,
+      });
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      if (/could not find composition|no composition with the id/i.test(message)) {
+        let ids: string[] = [];
+        try {
+          ids = (
+            await getCompositions(serveUrl, {
+              inputProps: options.inputProps,
+              puppeteerInstance: browser,
+              browserExecutable,
+              chromeMode,
+              logLevel: remotionLogLevel,
+            })
+          ).map((c) => c.id);
+        } catch {
+          // The list is a courtesy; the error below stands without it.
+        }
+        throw new UsageError(
+          `No composition with the id "${options.compositionId}" in ${options.entryPoint ?? serveUrl}.` +
+            (ids.length ? ` Available: ${ids.join(', ')}.` : ''),
+          {cause: err},
+        );
+      }
+      throw new UsageError(`Could not load composition "${options.compositionId}": ${message}`, {cause: err});
+    }
+    return {
+      serveUrl,
+      bundlePublicDir,
+      composition,
+      inputProps: composition.props as Record<string, unknown>,
+      browser,
+      resolvedBrowser: options.resolvedBrowser,
+      remotionLogLevel,
+      close: async () => {
+        await browser.close({silent: true});
+      },
+    };
+  } catch (err) {
+    await browser.close({silent: true}).catch(() => undefined);
+    throw err;
+  }
+};
