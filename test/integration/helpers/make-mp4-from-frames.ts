@@ -62,7 +62,8 @@ export const makeTestMp4FromFrames = async (
       out,
     ]);
   } finally {
-    await rm(rawPath, {force: true});
+    // The temp directory only holds the mp4 when no outputPath was given.
+    await rm(options.outputPath ? dir : rawPath, {recursive: true, force: true});
   }
   return out;
 };
