@@ -21,6 +21,9 @@ export const soundDesign = {
   /** Envelope follower of the motion level: fast attack, slower release, in seconds. */
   attackSeconds: 0.012,
   releaseSeconds: 0.15,
+  /** Motion pans the noise up to this far from the centre (1 = hard left/right), smoothed over panSeconds. */
+  panWidth: 0.6,
+  panSeconds: 0.08,
   /** RMS of the tonal bed under a still picture (−36.5 dBFS): quiet, not silent. */
   bedRms: 0.015,
   /** How much the bed ducks under full motion (0.6 = to 40 %). */
@@ -37,6 +40,7 @@ export const soundDesign = {
   thumpPeak: 0.35,
   thumpStartHz: 120,
   thumpEndHz: 45,
+  thumpGlideSeconds: 0.05,
   thumpDecaySeconds: 0.25,
   /** RMS of the noise burst on a cut of full strength, its low-pass, and its decay. */
   burstRms: 0.15,
@@ -73,7 +77,7 @@ const D = soundDesign;
 /** Samples between updates of the slow controls (0.67 ms at 48 kHz). */
 const BLOCK = 32;
 
-/** Samples between pauses of `synthesizeAsync` (a multiple of BLOCK; about 1 s at 48 kHz). */
+/** Samples between the pauses of `synthesisSteps` (a multiple of BLOCK; 1 s at 48 kHz). */
 const STEP_SAMPLES = BLOCK * 1500;
 
 /** Motion energy → noise level 0–1, logarithmic between `motionFloor` and `motionFull`. */
@@ -188,7 +192,7 @@ const addImpact = (
     let sample = 0;
     if (n >= onset) {
       if ((n - onset) % BLOCK === 0) {
-        const hz = D.thumpEndHz + (D.thumpStartHz - D.thumpEndHz) * Math.exp(-t / 0.05);
+        const hz = D.thumpEndHz + (D.thumpStartHz - D.thumpEndHz) * Math.exp(-t / D.thumpGlideSeconds);
         rotCos = Math.cos((2 * Math.PI * hz) / sampleRate);
         rotSin = Math.sin((2 * Math.PI * hz) / sampleRate);
       }
@@ -274,7 +278,7 @@ export function* synthesisSteps(
   const release = smoothing(D.releaseSeconds, sampleRate);
   // Slow controls (filter cutoff, pan, pitch, bed level) are updated every BLOCK samples; the motion
   // envelope, which sets the noise loudness, every sample.
-  const panSmooth = smoothing(0.08 / BLOCK, sampleRate);
+  const panSmooth = smoothing(D.panSeconds / BLOCK, sampleRate);
   const glide = smoothing(D.bedGlideSeconds / BLOCK, sampleRate);
 
   // Per channel: filter states, and the bed's three partials as phasors (cos, sin) rotated each sample
@@ -315,7 +319,7 @@ export function* synthesisSteps(
     logHz += (Math.log2(D.bedBaseHz) + interpolate(brightness, blockPosition, 0.5) - logHz) * glide;
     const a = onePole(D.noiseLowHz * (D.noiseHighHz / D.noiseLowHz) ** env, sampleRate);
     const noiseGain = twoPoleNoiseGain(a) * D.noiseRms;
-    const theta = ((panNow * 0.6 + 1) * Math.PI) / 4;
+    const theta = ((panNow * D.panWidth + 1) * Math.PI) / 4;
     const bedLevel =
       bedNorm * (0.8 + 0.2 * Math.sin(2 * Math.PI * breathHz * (start / sampleRate) + breathPhase));
     const f0 = 2 ** logHz;
