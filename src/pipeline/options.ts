@@ -7,6 +7,7 @@ import {UsageError} from '../errors.ts';
 import {createLogger, isLogLevel, type Logger, type LogLevel, silentLogger} from '../log.ts';
 import {MAX_NEGATIVE_PROMPT_LENGTH, MAX_PROMPT_LENGTH, MAX_STEPS, MIN_STEPS} from '../react/props-schema.ts';
 import {DEFAULT_OVERLAP_SECONDS, MAX_SEGMENT_SECONDS, MIN_SEGMENT_SECONDS} from './plan.ts';
+import {validateEntryPoint} from './remotion-session.ts';
 
 /** Progress of a long operation: one payload type for the whole run (Remotion style). */
 export type GenerateProgress = {
@@ -135,6 +136,7 @@ export const normalizeGenerateOptions = (options: GenerateAudioOptions): Normali
   if (!options.entryPoint && !options.serveUrl) {
     throw new UsageError('Pass an entry point (the file that calls registerRoot) or a serveUrl.');
   }
+  if (options.entryPoint && !options.serveUrl) validateEntryPoint(options.entryPoint);
   if (options.prompt !== undefined) {
     if (typeof options.prompt !== 'string' || options.prompt.trim().length === 0) {
       throw new UsageError('--prompt must be a non-empty string.');

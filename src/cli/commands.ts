@@ -1,0 +1,202 @@
+import path from 'node:path';
+import {MMAudioError, UsageError} from '../errors.ts';
+import type {Logger} from '../log.ts';
+import {generateAudio} from '../pipeline/generate.ts';
+import type {GenerateAudioOptions} from '../pipeline/options.ts';
+import {PRICE_PER_SECOND_USD} from '../pipeline/plan.ts';
+import {planComposition} from '../pipeline/plan-composition.ts';
+import {renderWithAudio} from '../pipeline/render.ts';
+import {formatTimecode} from '../react/format-timecode.ts';
+import {startSimulator} from '../simulator/index.ts';
+import type {CliFlags} from './parse-cli-args.ts';
+import {createProgressPrinter} from './progress-printer.ts';
+
+export type CliContext = {
+  logger: Logger;
+  stdout: {write: (chunk: string) => unknown; isTTY?: boolean};
+  signal: AbortSignal;
+};
+
+const usd = (n: number) => `$${n.toFixed(2)}`;
+const seconds = (n: number) => `${Number.isInteger(n) ? n : n.toFixed(1)} s`;
+
+const needArgs = (command: string, positionals: string[], min: number, max: number, usage: string) => {
+  if (positionals.length < min || positionals.length > max) {
+    throw new UsageError(`Usage: remotion-mmaudio ${command} ${usage}`);
+  }
+};
+
+/** CLI flags → library options (the library validates them: one place for every rule). */
+export const optionsFromFlags = (
+  entryPoint: string,
+  compositionId: string,
+  flags: CliFlags,
+  ctx: CliContext,
+): GenerateAudioOptions => ({
+  entryPoint,
+  compositionId,
+  inputProps: flags.props,
+  prompt: flags.prompt,
+  negativePrompt: flags.negativePrompt,
+  steps: flags.steps,
+  seed: flags.seed,
+  maxSegmentSeconds: flags.maxSegmentSeconds,
+  overlapSeconds: flags.overlapSeconds,
+  backend: flags.backend,
+  publicDir: flags.publicDir,
+  cacheDir: flags.cacheDir,
+  maxCost: flags.maxCost,
+  webhook:
+    flags.webhookUrl || flags.webhookListen
+      ? (() => {
+          if (!flags.webhookUrl || !flags.webhookListen) {
+            throw new UsageError(
+              '--webhook-url and --webhook-listen go together: the URL the service calls, and host:port to listen on.',
+            );
+          }
+          return {url: flags.webhookUrl, listen: flags.webhookListen};
+        })()
+      : null,
+  browserExecutable: flags.browserExecutable,
+  chromeMode: flags.chromeMode,
+  concurrency: flags.concurrency,
+  logger: ctx.logger,
+  signal: ctx.signal,
+});
+
+export const planCommand = async (
+  positionals: string[],
+  flags: CliFlags,
+  ctx: CliContext,
+): Promise<number> => {
+  needArgs('plan', positionals, 2, 2, '<entry> <composition-id> [options]');
+  const [entry, id] = positionals;
+  const result = await planComposition(optionsFromFlags(entry, id, flags, ctx));
+  const {plan} = result;
+  const out = (s = '') => ctx.stdout.write(`${s}\n`);
+  out(
+    `${id}: ${seconds(Math.round(plan.durationInSeconds * 100) / 100)} at ${plan.fps} fps (${plan.durationInFrames} frames), ${result.width}×${result.height}`,
+  );
+  out(
+    `${plan.segments.length} segment${plan.segments.length === 1 ? '' : 's'} of at most ${plan.maxSegmentSeconds} s, overlap ${plan.overlapFrames} frame${plan.overlapFrames === 1 ? '' : 's'}`,
+  );
+  out();
+  const rows = plan.segments.map((s) => [
+    String(s.index + 1),
+    `${s.startFrame}–${s.endFrame}`,
+    `${formatTimecode(s.startFrame / plan.fps)}–${formatTimecode(s.endFrame / plan.fps)}`,
+    `${s.durationInSeconds.toFixed(2)} s`,
+    `${s.fadeInFrames}/${s.fadeOutFrames}`,
+    usd(s.durationInSeconds * PRICE_PER_SECOND_USD),
+    (result.params[s.index].prompt ?? '(no prompt)').replace(/\s+/g, ' ').slice(0, 60),
+  ]);
+  const header = ['#', 'Frames', 'Time', 'Length', 'Fade in/out', 'Cost', 'Prompt'];
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const fmt = (r: string[]) =>
+    r
+      .map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i])))
+      .join('  ')
+      .trimEnd();
+  out(fmt(header));
+  for (const r of rows) out(fmt(r));
+  out();
+  for (const w of plan.warnings) ctx.logger.warn(w);
+  out(
+    `Billed if nothing is cached: ${seconds(Math.round(plan.billedSeconds * 100) / 100)} × ${usd(PRICE_PER_SECOND_USD)} = ${usd(plan.costUsd)}. Cached segments cost nothing. Nothing was sent.`,
+  );
+  return 0;
+};
+
+const billLine = (r: {billedSeconds: number; cachedSeconds: number; costUsd: number; backend: string}) =>
+  r.backend === 'qubico'
+    ? `billed ${seconds(Math.round(r.billedSeconds * 10) / 10)} (${usd(r.costUsd)}), ${seconds(Math.round(r.cachedSeconds * 10) / 10)} from cache`
+    : `offline backend: nothing billed, ${seconds(Math.round(r.cachedSeconds * 10) / 10)} from cache`;
+
+export const generateCommand = async (
+  positionals: string[],
+  flags: CliFlags,
+  ctx: CliContext,
+): Promise<number> => {
+  needArgs('generate', positionals, 2, 2, '<entry> <composition-id> [options]');
+  const [entry, id] = positionals;
+  const printer = createProgressPrinter({stream: ctx.stdout, command: 'generate'});
+  try {
+    const result = await generateAudio({
+      ...optionsFromFlags(entry, id, flags, ctx),
+      onProgress: printer.update,
+    });
+    printer.finish();
+    for (const s of result.segments) {
+      if (s.cached) ctx.logger.verbose(`Segment ${s.index + 1}: from cache`);
+    }
+    ctx.stdout.write(
+      `Wrote ${path.relative(process.cwd(), result.manifestPath)} (${result.segments.length} segments)\n`,
+    );
+    ctx.stdout.write(`${billLine(result)}\n`);
+    return 0;
+  } finally {
+    printer.finish({completed: false});
+  }
+};
+
+export const renderCommand = async (
+  positionals: string[],
+  flags: CliFlags,
+  ctx: CliContext,
+): Promise<number> => {
+  needArgs('render', positionals, 2, 3, '<entry> <composition-id> [output.mp4] [options]');
+  const [entry, id, output] = positionals;
+  const printer = createProgressPrinter({stream: ctx.stdout, command: 'render'});
+  try {
+    const result = await renderWithAudio({
+      ...optionsFromFlags(entry, id, flags, ctx),
+      outputLocation: output,
+      onProgress: printer.update,
+    });
+    printer.finish();
+    ctx.stdout.write(`Wrote ${path.relative(process.cwd(), result.outputLocation)}\n`);
+    ctx.stdout.write(`${billLine(result)}\n`);
+    return 0;
+  } finally {
+    printer.finish({completed: false});
+  }
+};
+
+export const simulateCommand = async (
+  positionals: string[],
+  flags: CliFlags,
+  ctx: CliContext,
+): Promise<number> => {
+  needArgs('simulate', positionals, 0, 0, '[--port 8787] [--api-key KEY] [--task-latency-ms 2000]');
+  const port = flags.port ?? 8787;
+  if (port < 0 || port > 65535) throw new UsageError(`--port must be 0–65535, got ${port}.`);
+  const apiKey = flags.apiKey ?? process.env.QUBICO_API_KEY;
+  ctx.logger.addSecret(apiKey);
+  const sim = await startSimulator({
+    host: flags.host ?? '127.0.0.1',
+    port,
+    apiKey: apiKey ?? null,
+    taskLatencyMs: flags.taskLatencyMs,
+    logger: ctx.logger,
+  });
+  ctx.stdout.write(`Qubico MMAudio API simulator listening on ${sim.url}\n`);
+  ctx.stdout.write(
+    apiKey
+      ? 'Accepting only the key from --api-key / QUBICO_API_KEY.\n'
+      : 'Accepting any non-empty x-api-key (set QUBICO_API_KEY or --api-key to require one).\n',
+  );
+  ctx.stdout.write(
+    `Use it with: QUBICO_BASE_URL=${sim.url} QUBICO_API_KEY=<key> remotion-mmaudio render ...\n`,
+  );
+  ctx.stdout.write('Press Ctrl-C to stop.\n');
+  await new Promise<void>((resolve) => {
+    if (ctx.signal.aborted) resolve();
+    ctx.signal.addEventListener('abort', () => resolve(), {once: true});
+  });
+  await sim.close();
+  ctx.stdout.write(`Stopped after ${sim.requests.length} requests.\n`);
+  return 0;
+};
+
+export const isCancellation = (err: unknown, signal: AbortSignal): boolean =>
+  signal.aborted && !(err instanceof MMAudioError && err.exitCode === 2);

@@ -1,0 +1,125 @@
+import {MMAudioError} from '../errors.ts';
+import {createLogger} from '../log.ts';
+import {
+  type CliContext,
+  generateCommand,
+  isCancellation,
+  planCommand,
+  renderCommand,
+  simulateCommand,
+} from './commands.ts';
+import {parseCliArgs} from './parse-cli-args.ts';
+
+export const HELP = `remotion-mmaudio — generated, picture-synchronised sound for Remotion videos (MMAudio)
+
+Usage
+  remotion-mmaudio plan     <entry> <composition-id>               segments, billed seconds and $; sends nothing
+  remotion-mmaudio generate <entry> <composition-id>               writes public/mmaudio/<id>/ (manifest + wavs)
+  remotion-mmaudio render   <entry> <composition-id> [output.mp4]  frames once + generated audio → mp4 (default out/<id>.mp4)
+  remotion-mmaudio simulate [--port 8787]                          local server speaking the Qubico API contract
+
+Options
+  --prompt <text>               what the audio should sound like (≤500 chars); default: the composition's mmaudio.prompt prop
+  --negative-prompt <text>      what to avoid (≤200 chars)
+  --steps <20-50>               sampling steps (default 25)
+  --seed <n>                    one seed for every segment (default: a random seed per segment, recorded)
+  --props <json|file>           input props, as in Remotion
+  --max-segment-seconds <1-60>  longest segment sent to the API (default 60)
+  --overlap-seconds <s>         crossfade between segments (default 0.5; billed twice, capped at 2 %)
+  --backend qubico|offline      default: qubico when QUBICO_API_KEY is set, else offline
+  --public-dir <dir>            default public
+  --cache-dir <dir>             cache and submit journal (default .mmaudio-cache)
+  --max-cost <usd>              refuse a run that would bill more, before any request
+  --webhook-url <url> --webhook-listen <host:port>
+                                webhooks as wake-ups (polling stays the source of truth)
+  --browser-executable <path>   Chrome/Chromium to render with (default: a system Chromium, else Remotion's)
+  --chrome-mode <mode>          headless-shell | chrome-for-testing (default chrome-for-testing with a system Chromium)
+  --concurrency <n>             Remotion render concurrency
+  --log trace|verbose|info|warn|error   (default info)
+  --help
+
+Environment
+  QUBICO_API_KEY, QUBICO_BASE_URL (default https://api.qubico.ai), QUBICO_WEBHOOK_SECRET,
+  REMOTION_BROWSER_EXECUTABLE, REMOTION_MMAUDIO_STATE_DIR (daily request counter)
+
+Exit codes: 0 done, 1 runtime failure, 2 bad usage or input (nothing was sent).
+`;
+
+/** Runs the CLI; resolves with the exit code. Never calls process.exit (testable, embeddable). */
+export const main = async (
+  argv: string[],
+  io: {
+    stdout?: {write: (chunk: string) => unknown; isTTY?: boolean};
+    stderr?: {write: (chunk: string) => unknown};
+    signal?: AbortSignal;
+  } = {},
+): Promise<number> => {
+  const stdout = io.stdout ?? process.stdout;
+  const stderr = io.stderr ?? process.stderr;
+  const controller = new AbortController();
+  let interrupts = 0;
+  const onSigint = () => {
+    interrupts++;
+    if (interrupts > 1) {
+      stderr.write('\nForced exit.\n');
+      process.exit(130);
+    }
+    stderr.write('\nCancelling… (Ctrl-C again to force)\n');
+    controller.abort(new MMAudioError('Cancelled by the user.'));
+  };
+  const ownSignals = !io.signal;
+  if (io.signal) io.signal.addEventListener('abort', () => controller.abort(io.signal?.reason), {once: true});
+  if (ownSignals) {
+    process.on('SIGINT', onSigint);
+    process.on('SIGTERM', onSigint);
+  }
+  let logger = createLogger({level: 'info', stdout, stderr});
+  try {
+    const {command, positionals, flags} = parseCliArgs(argv);
+    logger = createLogger({
+      level: flags.log,
+      stdout,
+      stderr,
+      secrets: [process.env.QUBICO_API_KEY, process.env.QUBICO_WEBHOOK_SECRET, flags.apiKey],
+    });
+    if (flags.help || command === null || command === 'help') {
+      stdout.write(HELP);
+      return command === null && !flags.help ? 2 : 0;
+    }
+    const ctx: CliContext = {logger, stdout, signal: controller.signal};
+    switch (command) {
+      case 'plan':
+        return await planCommand(positionals, flags, ctx);
+      case 'generate':
+        return await generateCommand(positionals, flags, ctx);
+      case 'render':
+        return await renderCommand(positionals, flags, ctx);
+      case 'simulate':
+        return await simulateCommand(positionals, flags, ctx);
+      default:
+        logger.error(
+          `Unknown command "${command}". Commands: plan, generate, render, simulate. Run remotion-mmaudio --help.`,
+        );
+        return 2;
+    }
+  } catch (err) {
+    if (isCancellation(err, controller.signal)) {
+      logger.error(
+        'Cancelled. Tasks already submitted are kept in the journal: run the same command again to resume them without paying twice.',
+      );
+      return 1;
+    }
+    if (logger.isEnabled('verbose') && err instanceof Error && err.stack) logger.verbose(err.stack);
+    const message = (err instanceof Error ? err.message : String(err)).trim();
+    // The last line names the cause: details (e.g. a tool's output) first, the one-line summary last.
+    const [summary, ...details] = message.split('\n');
+    if (details.length > 0) logger.error(details.join('\n'));
+    logger.error(`Error: ${summary}`);
+    return err instanceof MMAudioError ? err.exitCode : 1;
+  } finally {
+    if (ownSignals) {
+      process.off('SIGINT', onSigint);
+      process.off('SIGTERM', onSigint);
+    }
+  }
+};

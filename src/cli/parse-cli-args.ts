@@ -1,0 +1,147 @@
+import {existsSync, readFileSync} from 'node:fs';
+import {parseArgs} from 'node:util';
+import {UsageError} from '../errors.ts';
+import {isLogLevel, type LogLevel} from '../log.ts';
+
+/** Every flag the CLI knows, kebab-case like Remotion's. */
+const flagSpec = {
+  prompt: {type: 'string'},
+  'negative-prompt': {type: 'string'},
+  steps: {type: 'string'},
+  seed: {type: 'string'},
+  props: {type: 'string'},
+  'max-segment-seconds': {type: 'string'},
+  'overlap-seconds': {type: 'string'},
+  backend: {type: 'string'},
+  'public-dir': {type: 'string'},
+  'cache-dir': {type: 'string'},
+  'max-cost': {type: 'string'},
+  'webhook-url': {type: 'string'},
+  'webhook-listen': {type: 'string'},
+  'browser-executable': {type: 'string'},
+  'chrome-mode': {type: 'string'},
+  concurrency: {type: 'string'},
+  log: {type: 'string'},
+  port: {type: 'string'},
+  host: {type: 'string'},
+  'api-key': {type: 'string'},
+  'task-latency-ms': {type: 'string'},
+  help: {type: 'boolean', short: 'h'},
+} as const;
+
+export type CliFlags = {
+  prompt?: string;
+  negativePrompt?: string;
+  steps?: number;
+  seed?: number;
+  props?: Record<string, unknown>;
+  maxSegmentSeconds?: number;
+  overlapSeconds?: number;
+  backend?: 'qubico' | 'offline';
+  publicDir?: string;
+  cacheDir?: string;
+  maxCost?: number;
+  webhookUrl?: string;
+  webhookListen?: string;
+  browserExecutable?: string;
+  chromeMode?: 'headless-shell' | 'chrome-for-testing';
+  concurrency?: number;
+  log: LogLevel;
+  port?: number;
+  host?: string;
+  apiKey?: string;
+  taskLatencyMs?: number;
+  help: boolean;
+};
+
+export type ParsedCli = {command: string | null; positionals: string[]; flags: CliFlags};
+
+const toNumber = (flag: string, value: string | undefined, integer = false): number | undefined => {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n) || (integer && !Number.isInteger(n))) {
+    throw new UsageError(`--${flag} must be ${integer ? 'an integer' : 'a number'}, got "${value}".`);
+  }
+  return n;
+};
+
+/** `--props` takes a JSON string or the path of a JSON file, as Remotion's does. */
+export const parsePropsFlag = (value: string): Record<string, unknown> => {
+  let text = value;
+  let source = 'JSON';
+  if (!value.trim().startsWith('{') && existsSync(value)) {
+    text = readFileSync(value, 'utf8');
+    source = `the file ${value}`;
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (err) {
+    throw new UsageError(
+      `--props must be a JSON object or the path of a JSON file; could not parse ${source}: ${
+        err instanceof Error ? err.message : String(err)
+      }`,
+    );
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw new UsageError(
+      `--props must be a JSON object, got ${Array.isArray(parsed) ? 'an array' : typeof parsed}.`,
+    );
+  }
+  return parsed as Record<string, unknown>;
+};
+
+export const parseCliArgs = (argv: string[]): ParsedCli => {
+  let parsed: ReturnType<typeof parseArgs<{options: typeof flagSpec; allowPositionals: true; strict: true}>>;
+  try {
+    parsed = parseArgs({args: argv, options: flagSpec, allowPositionals: true, strict: true});
+  } catch (err) {
+    throw new UsageError(`${err instanceof Error ? err.message : String(err)}. Run remotion-mmaudio --help.`);
+  }
+  const v = parsed.values;
+  const log = v.log ?? 'info';
+  if (!isLogLevel(log)) {
+    throw new UsageError(`--log must be one of trace, verbose, info, warn, error; got "${log}".`);
+  }
+  if (v.backend !== undefined && v.backend !== 'qubico' && v.backend !== 'offline') {
+    throw new UsageError(`--backend must be qubico or offline, got "${v.backend}".`);
+  }
+  if (
+    v['chrome-mode'] !== undefined &&
+    v['chrome-mode'] !== 'headless-shell' &&
+    v['chrome-mode'] !== 'chrome-for-testing'
+  ) {
+    throw new UsageError(
+      `--chrome-mode must be headless-shell or chrome-for-testing, got "${v['chrome-mode']}".`,
+    );
+  }
+  const [command = null, ...positionals] = parsed.positionals;
+  return {
+    command,
+    positionals,
+    flags: {
+      prompt: v.prompt,
+      negativePrompt: v['negative-prompt'],
+      steps: toNumber('steps', v.steps, true),
+      seed: toNumber('seed', v.seed, true),
+      props: v.props === undefined ? undefined : parsePropsFlag(v.props),
+      maxSegmentSeconds: toNumber('max-segment-seconds', v['max-segment-seconds']),
+      overlapSeconds: toNumber('overlap-seconds', v['overlap-seconds']),
+      backend: v.backend as CliFlags['backend'],
+      publicDir: v['public-dir'],
+      cacheDir: v['cache-dir'],
+      maxCost: toNumber('max-cost', v['max-cost']),
+      webhookUrl: v['webhook-url'],
+      webhookListen: v['webhook-listen'],
+      browserExecutable: v['browser-executable'],
+      chromeMode: v['chrome-mode'] as CliFlags['chromeMode'],
+      concurrency: toNumber('concurrency', v.concurrency, true),
+      log,
+      port: toNumber('port', v.port, true),
+      host: v.host,
+      apiKey: v['api-key'],
+      taskLatencyMs: toNumber('task-latency-ms', v['task-latency-ms'], true),
+      help: v.help ?? false,
+    },
+  };
+};

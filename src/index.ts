@@ -1,0 +1,61 @@
+// Node entry of remotion-mmaudio: named re-exports only. The browser entry is `remotion-mmaudio/react`.
+
+export type {
+  DownloadedResult,
+  QubicoClient,
+  QubicoClientOptions,
+  QubicoClientStats,
+  WaitForTaskOptions,
+} from './api/client.ts';
+export {createQubicoClient, DEFAULT_BASE_URL} from './api/client.ts';
+export {
+  ApiConnectionError,
+  AuthenticationError,
+  BadRequestError,
+  InputValidationError,
+  InternalServerError,
+  InvalidResponseError,
+  InvalidResultError,
+  MissingApiKeyError,
+  PayloadTooLargeError,
+  QubicoApiError,
+  QuotaExceededError,
+  RateLimitError,
+  RequestAbortedError,
+  RequestTimeoutError,
+  SubmitOutcomeUnknownError,
+  TaskFailedError,
+  TaskTimeoutError,
+} from './api/errors.ts';
+export type {MmaudioInput, QubicoTask, QubicoTaskResult, QubicoTaskStatus} from './api/schema.ts';
+export {MMAUDIO_MODEL} from './api/schema.ts';
+export type {WebhookReceiver, WebhookReceiverOptions} from './api/webhook.ts';
+export {startWebhookReceiver} from './api/webhook.ts';
+export type {AudioBackend, BackendName, BackendRequest, BackendResult} from './backends/backend.ts';
+export type {OfflineBackendOptions} from './backends/offline.ts';
+export {createOfflineBackend} from './backends/offline.ts';
+export type {QubicoBackendOptions, UploadProxy} from './backends/qubico.ts';
+export {createQubicoBackend, SegmentGenerationError} from './backends/qubico.ts';
+export {main} from './cli/main.ts';
+export {CostLimitError, MMAudioError, UsageError} from './errors.ts';
+export type {Logger, LogLevel} from './log.ts';
+export {createLogger} from './log.ts';
+export type {GenerateAudioResult, SegmentOutcome} from './pipeline/generate.ts';
+export {generateAudio} from './pipeline/generate.ts';
+export type {GenerateAudioOptions, GenerateProgress} from './pipeline/options.ts';
+export type {PlannedSegment, PlanSegmentsOptions, SegmentPlan} from './pipeline/plan.ts';
+export {formatTimecode, MAX_SEGMENT_SECONDS, PRICE_PER_SECOND_USD, planSegments} from './pipeline/plan.ts';
+export type {CompositionPlan} from './pipeline/plan-composition.ts';
+export {planComposition} from './pipeline/plan-composition.ts';
+export type {RenderWithAudioOptions, RenderWithAudioResult} from './pipeline/render.ts';
+export {renderWithAudio} from './pipeline/render.ts';
+export type {
+  RecordedRequest,
+  SimulatedTask,
+  Simulator,
+  SimulatorFaults,
+  SimulatorOptions,
+} from './simulator/index.ts';
+export {simulatedSignal, startSimulator} from './simulator/index.ts';
+export type {AudioData} from './wav/wav.ts';
+export {decodeWav, encodeWav} from './wav/wav.ts';
