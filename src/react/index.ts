@@ -1,4 +1,13 @@
+export type {CrossfadeSegment} from './crossfade-gain.ts';
+export {crossfadeGain} from './crossfade-gain.ts';
+export type {FetchGeneratedAudioManifestOptions} from './fetch-generated-audio-manifest.ts';
+export {fetchGeneratedAudioManifest} from './fetch-generated-audio-manifest.ts';
 export {formatTimecode} from './format-timecode.ts';
+export type {GeneratedAudioLayer, GeneratedAudioProps} from './GeneratedAudio.tsx';
+export {GeneratedAudio, generatedAudioLayers} from './GeneratedAudio.tsx';
+export {GeneratedAudioError} from './generated-audio-error.ts';
+export type {GeneratedAudioPass} from './generated-audio-pass.ts';
+export {getGeneratedAudioPass} from './generated-audio-pass.ts';
 export type {Manifest, ManifestSegment} from './manifest.ts';
 export {
   MANIFEST_VERSION,
@@ -9,3 +18,14 @@ export {
 } from './manifest.ts';
 export type {MmaudioProps, MmaudioScene} from './props-schema.ts';
 export {mmaudioPropsSchema, mmaudioSceneSchema} from './props-schema.ts';
+export {segmentLayerName} from './segment-layer-name.ts';
+export type {
+  GeneratedAudioState,
+  GeneratedAudioStatus,
+  UseGeneratedAudioOptions,
+} from './use-generated-audio.ts';
+export {useGeneratedAudio} from './use-generated-audio.ts';
+export type {ManifestExpectation} from './validate-manifest.ts';
+export {checkManifestMatches, missingManifestMessage, parseManifest} from './validate-manifest.ts';
+export type {GeneratedAudioManifestProps} from './with-generated-audio-manifest.ts';
+export {withGeneratedAudioManifest} from './with-generated-audio-manifest.ts';

@@ -1,0 +1,127 @@
+import {Audio} from '@remotion/media';
+import type React from 'react';
+import {useMemo} from 'react';
+import {Sequence, staticFile} from 'remotion';
+import {crossfadeGain} from './crossfade-gain.ts';
+import type {Manifest, ManifestSegment} from './manifest.ts';
+import {segmentLayerName} from './segment-layer-name.ts';
+import {useGeneratedAudio} from './use-generated-audio.ts';
+
+export type GeneratedAudioProps = {
+  /**
+   * The manifest if already loaded (see `withGeneratedAudioManifest()`), or `null` when it is known not
+   * to exist yet. Left out: the component fetches `public/mmaudio/<compositionId>/manifest.json` itself.
+   */
+  manifest?: Manifest | null;
+  /** Whose generated audio to play. Default: the current composition. */
+  compositionId?: string;
+  /**
+   * Volume of the generated audio, on top of the crossfades: a number ≥ 0 or a function of the frame
+   * (the frame where `<GeneratedAudio />` is placed, i.e. the composition frame at the top level).
+   * Default `1`.
+   */
+  volume?: number | ((frame: number) => number);
+  /** Mutes every generated layer. Default `false`. */
+  muted?: boolean;
+  /** During a render, fail the render when the audio has not been generated. Default `false`. */
+  required?: boolean;
+};
+
+/** One `<Sequence>` + `<Audio>` per segment, as `<GeneratedAudio />` places them. */
+export type GeneratedAudioLayer = {
+  segment: ManifestSegment;
+  /** `MMAudio 1 · 0:00–0:43` */
+  name: string;
+  from: number;
+  durationInFrames: number;
+  /** Path relative to the public dir; pass it to `staticFile()`. */
+  src: string;
+  /** Volume callback for `<Audio>`: frame counted from the segment's start. */
+  volume: (frameInSegment: number) => number;
+};
+
+const validateVolume = (volume: unknown): void => {
+  if (typeof volume === 'function') return;
+  if (typeof volume !== 'number' || !Number.isFinite(volume) || volume < 0) {
+    throw new TypeError(
+      `<GeneratedAudio />: volume must be a number ≥ 0 or a function of the frame, got ${String(volume)}`,
+    );
+  }
+};
+
+/**
+ * The layers of a manifest: where each segment plays, its timeline name, and its gain per frame
+ * (crossfade × `volume`). Results longer than their segment are cut at the segment's end; shorter ones
+ * leave silence.
+ */
+export const generatedAudioLayers = (
+  manifest: Manifest,
+  volume: GeneratedAudioProps['volume'] = 1,
+): GeneratedAudioLayer[] => {
+  validateVolume(volume);
+  return [...manifest.segments]
+    .sort((a, b) => a.startFrame - b.startFrame || a.index - b.index)
+    .map((segment) => ({
+      segment,
+      name: segmentLayerName(segment, manifest.fps),
+      from: segment.startFrame,
+      durationInFrames: segment.endFrame - segment.startFrame,
+      src: segment.src,
+      volume: (f: number) =>
+        crossfadeGain(segment, f) * (typeof volume === 'function' ? volume(segment.startFrame + f) : volume),
+    }));
+};
+
+/**
+ * Plays the audio generated for the current composition by `npx remotion-mmaudio generate`: one `<Audio>`
+ * per segment, placed to the frame inside a `<Sequence>` named `MMAudio 1 · 0:00–0:43` (so the layers are
+ * visible in Studio's timeline), with equal-power crossfades where segments overlap. Remotion mixes the
+ * layers with the composition's own audio.
+ *
+ * Renders nothing until the audio exists (Studio shows a hint in the console), and nothing during the
+ * pipeline's frame pass.
+ *
+ * ```tsx
+ * export const MyVideo: React.FC = () => (
+ *   <AbsoluteFill>
+ *     <MyScenes />
+ *     <GeneratedAudio volume={0.9} />
+ *   </AbsoluteFill>
+ * );
+ * ```
+ */
+export const GeneratedAudio: React.FC<GeneratedAudioProps> = ({
+  manifest,
+  compositionId,
+  volume = 1,
+  muted = false,
+  required = false,
+}) => {
+  validateVolume(volume);
+  const state = useGeneratedAudio({compositionId, manifest, required});
+  const layers = useMemo(
+    () => (state.manifest ? generatedAudioLayers(state.manifest, volume) : []),
+    [state.manifest, volume],
+  );
+  if (state.status !== 'ready') return null;
+  return (
+    <>
+      {layers.map((layer) => (
+        <Sequence
+          key={`${layer.segment.index}:${layer.src}`}
+          from={layer.from}
+          durationInFrames={layer.durationInFrames}
+          name={layer.name}
+          layout="none"
+        >
+          <Audio
+            src={staticFile(layer.src)}
+            trimAfter={layer.durationInFrames}
+            volume={layer.volume}
+            muted={muted}
+          />
+        </Sequence>
+      ))}
+    </>
+  );
+};
