@@ -1,10 +1,49 @@
 import type React from 'react';
 import {Composition} from 'remotion';
+import {withGeneratedAudioManifest} from '../src/react/index.ts';
+import {MmaudioDemo, mmaudioDemoSchema} from './demo/MmaudioDemo.tsx';
+import {DEMO_DURATION_IN_FRAMES, DEMO_FPS, DEMO_HEIGHT, DEMO_WIDTH} from './demo/timeline.ts';
 import {calculateTestTimelineMetadata, TestTimeline, testTimelineSchema} from './test/TestTimeline.tsx';
 
 export const RemotionRoot: React.FC = () => {
   return (
     <>
+      {/* The demo: motion graphics with events a sound generator can follow, plus its own music loop.
+          Its props are written out here so that Studio can save edits made in the props panel. */}
+      <Composition
+        id="mmaudio-demo"
+        component={MmaudioDemo}
+        schema={mmaudioDemoSchema}
+        calculateMetadata={withGeneratedAudioManifest()}
+        defaultProps={{
+          title: 'MMAudio',
+          musicVolume: 0.25,
+          mmaudio: {
+            prompt:
+              'crisp foley for a motion-graphics piece, clear impacts and fast whooshes, quiet room tone',
+            negativePrompt: 'music, speech, voices, singing',
+            steps: 25,
+            seed: 42,
+            // One prompt per scene; `from` = the scene's first frame (demoSceneStarts in demo/timeline.ts).
+            scenes: [
+              {from: 0, prompt: 'rubber balls dropping one by one onto a wooden floor, solid thuds'},
+              {
+                from: 1200,
+                prompt: 'fast air whooshes of objects flying past, heavy blocks colliding with a bang',
+              },
+              {
+                from: 2400,
+                prompt:
+                  'calm evening ambience, wooden blocks stacked with knocks, one heavy slam, birds flying by',
+              },
+            ],
+          },
+        }}
+        durationInFrames={DEMO_DURATION_IN_FRAMES}
+        fps={DEMO_FPS}
+        width={DEMO_WIDTH}
+        height={DEMO_HEIGHT}
+      />
       {/* Compositions used by the integration tests: tiny frame rates keep real renders fast. */}
       <Composition
         id="test-timeline"
