@@ -2,6 +2,7 @@ import {Audio} from '@remotion/media';
 import type React from 'react';
 import {AbsoluteFill, type CalculateMetadataFunction, Sequence, staticFile, useCurrentFrame} from 'remotion';
 import {z} from 'zod';
+import {GeneratedAudio} from '../../src/react/index.ts';
 
 /**
  * A configurable composition for the integration tests. Its length, frame rate and size come from props
@@ -74,6 +75,7 @@ export const TestTimeline: React.FC<TestTimelineProps> = (props) => {
             </Sequence>
           ))
         : null}
+      <GeneratedAudio required />
     </AbsoluteFill>
   );
 };

@@ -74,6 +74,9 @@ export const renderWithAudio = async (options: RenderWithAudioOptions): Promise<
         concurrency: o.concurrency,
         logLevel: session.remotionLogLevel,
         cancelSignal,
+        // Props resolved before generation may carry an old manifest (withGeneratedAudioManifest):
+        // this tells <GeneratedAudio /> to read the manifest just published.
+        envVariables: {REMOTION_MMAUDIO_PASS: 'audio'},
         // An audio track even when everything is silent, so the mux always has one.
         enforceAudioTrack: true,
       });

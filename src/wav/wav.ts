@@ -123,7 +123,7 @@ export const decodeWav = (bytes: Uint8Array): AudioData => {
 /** Quantises one float sample to 16-bit PCM the way ffmpeg does (round to nearest, clip). */
 export const toInt16 = (v: number): number => {
   const s = Math.round(v * 32768);
-  return s > 32767 ? 32767 : s < -32768 ? -32768 : s;
+  return Math.min(32767, Math.max(-32768, s));
 };
 
 /** Encodes float channels as a 16-bit PCM wav (or 32-bit float with `float: true`). */
