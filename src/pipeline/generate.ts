@@ -30,6 +30,7 @@ import {
 import {type PlannedSegment, PRICE_PER_SECOND_USD, planSegments, type SegmentPlan} from './plan.ts';
 import {cleanStaleTempFiles, publishManifest} from './publish.ts';
 import {openRemotionSession, type RemotionSession} from './remotion-session.ts';
+import {renderChunksFor} from './render-chunks.ts';
 import {resolveBrowser} from './resolve-browser.ts';
 import {paramsForSegment, resolveAudioParams, type SegmentParams} from './segment-params.ts';
 import {createSerialQueue} from './serial-queue.ts';
@@ -466,21 +467,28 @@ export const runGeneration = async (o: NormalizedGenerateOptions): Promise<Gener
     };
 
     const jobs: Promise<{entry: CacheEntry; outcome: SegmentOutcome}>[] = [];
+    let nextSegment = 0;
     const tFrames = Date.now();
     let framePassError: unknown = null;
     let renderedFrames = 0;
     try {
       ({renderedFrames} = await runFramePass({
         session,
-        chunks: plan.segments.map((s) => ({startFrame: s.renderStartFrame, endFrame: s.renderEndFrame})),
+        chunks: renderChunksFor(plan.segments),
         directory: dirs.chunks,
         concurrency: o.concurrency,
         signal,
         onChunk: (chunk) => {
           chunks.push(chunk);
-          const job = processSegment(plan.segments[chunk.index]);
-          job.catch(() => undefined);
-          jobs.push(job);
+          // Chunks come in order: every segment whose last frame is now rendered can be built.
+          while (
+            nextSegment < plan.segments.length &&
+            plan.segments[nextSegment].endFrame <= chunk.endFrame
+          ) {
+            const job = processSegment(plan.segments[nextSegment++]);
+            job.catch(() => undefined);
+            jobs.push(job);
+          }
         },
         onProgress: (p) => report({renderedFrames: p.renderedFrames}),
       }));
