@@ -10,6 +10,7 @@ import {createOfflineBackend} from '../backends/offline.ts';
 import {createQubicoBackend} from '../backends/qubico.ts';
 import {CostLimitError, UsageError} from '../errors.ts';
 import {MANIFEST_VERSION, type Manifest, manifestFolder, manifestPath} from '../react/manifest.ts';
+import {applyCrossfade} from './apply-crossfade.ts';
 import {
   type AudioCache,
   type CacheEntry,
@@ -18,6 +19,7 @@ import {
   createAudioCache,
 } from './cache.ts';
 import {type RenderedChunk, runFramePass} from './frame-pass.ts';
+import {hashJson} from './hash.ts';
 import {createSubmitJournal} from './journal.ts';
 import {makeSegmentProxy} from './make-proxy.ts';
 import {normalizeSegmentAudio} from './normalize-audio.ts';
@@ -538,6 +540,46 @@ export const runGeneration = async (o: NormalizedGenerateOptions): Promise<Gener
     );
     const files = new Map<string, string>();
     const folder = manifestFolder(o.compositionId);
+    const publishedDir = path.join(workDir, 'published');
+    await mkdir(publishedDir, {recursive: true});
+    const segments: Manifest['segments'] = [];
+    for (const {entry, outcome} of done) {
+      const segment = plan.segments[outcome.index];
+      // The published wav carries its crossfade (see apply-crossfade.ts); its name is addressed by the
+      // cached audio and the fades, so a reader never sees a file change under the same name.
+      const name = segmentFileName(
+        segment,
+        hashJson([outcome.cacheKey, segment.fadeInFrames, segment.fadeOutFrames, composition.fps]),
+      );
+      const src = `${folder}/${name}`;
+      const faded = path.join(publishedDir, name);
+      await applyCrossfade({
+        input: entry.wavPath,
+        output: faded,
+        fadeInSeconds: segment.fadeInFrames / composition.fps,
+        fadeOutSeconds: segment.fadeOutFrames / composition.fps,
+      });
+      files.set(src, faded);
+      outcome.wavPath = path.join(o.publicDir, src);
+      const p = segmentParams[outcome.index];
+      segments.push({
+        index: segment.index,
+        startFrame: segment.startFrame,
+        endFrame: segment.endFrame,
+        src,
+        durationInSeconds: segment.durationInSeconds,
+        sampleRate: entry.sampleRate,
+        channels: entry.channels,
+        fadeInFrames: segment.fadeInFrames,
+        fadeOutFrames: segment.fadeOutFrames,
+        prompt: p.prompt ?? '',
+        negativePrompt: p.negativePrompt,
+        steps: p.steps,
+        seed: outcome.seed,
+        taskId: outcome.taskId,
+        cacheKey: outcome.cacheKey,
+      });
+    }
     const manifest: Manifest = {
       version: MANIFEST_VERSION,
       compositionId: o.compositionId,
@@ -545,30 +587,8 @@ export const runGeneration = async (o: NormalizedGenerateOptions): Promise<Gener
       durationInFrames: composition.durationInFrames,
       backend: backend.name,
       createdAt: new Date().toISOString(),
-      segments: done.map(({entry, outcome}) => {
-        const segment = plan.segments[outcome.index];
-        const src = `${folder}/${segmentFileName(segment, outcome.cacheKey)}`;
-        files.set(src, entry.wavPath);
-        outcome.wavPath = path.join(o.publicDir, src);
-        const p = segmentParams[outcome.index];
-        return {
-          index: segment.index,
-          startFrame: segment.startFrame,
-          endFrame: segment.endFrame,
-          src,
-          durationInSeconds: segment.durationInSeconds,
-          sampleRate: entry.sampleRate,
-          channels: entry.channels,
-          fadeInFrames: segment.fadeInFrames,
-          fadeOutFrames: segment.fadeOutFrames,
-          prompt: p.prompt ?? '',
-          negativePrompt: p.negativePrompt,
-          steps: p.steps,
-          seed: outcome.seed,
-          taskId: outcome.taskId,
-          cacheKey: outcome.cacheKey,
-        };
-      }),
+      crossfade: 'in-audio',
+      segments,
     };
     await publishManifest({
       publicDirs: [o.publicDir, ...(session.bundlePublicDir ? [session.bundlePublicDir] : [])],

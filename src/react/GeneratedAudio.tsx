@@ -59,6 +59,7 @@ export const generatedAudioLayers = (
   volume: GeneratedAudioProps['volume'] = 1,
 ): GeneratedAudioLayer[] => {
   validateVolume(volume);
+  const baked = manifest.crossfade === 'in-audio';
   return [...manifest.segments]
     .sort((a, b) => a.startFrame - b.startFrame || a.index - b.index)
     .map((segment) => ({
@@ -68,7 +69,8 @@ export const generatedAudioLayers = (
       durationInFrames: segment.endFrame - segment.startFrame,
       src: segment.src,
       volume: (f: number) =>
-        crossfadeGain(segment, f) * (typeof volume === 'function' ? volume(segment.startFrame + f) : volume),
+        (baked ? (f >= 0 && f < segment.endFrame - segment.startFrame ? 1 : 0) : crossfadeGain(segment, f)) *
+        (typeof volume === 'function' ? volume(segment.startFrame + f) : volume),
     }));
 };
 

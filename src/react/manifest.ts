@@ -36,6 +36,12 @@ export const manifestSchema = z.object({
   durationInFrames: z.number().int().positive(),
   backend: z.enum(['qubico', 'offline']),
   createdAt: z.string(),
+  /**
+   * Where the crossfades over overlaps live. `in-audio`: baked into the wavs sample by sample (what the
+   * pipeline writes: smooth at any frame rate). `volume` (the default when absent): applied by
+   * `<GeneratedAudio />` as per-frame volume ramps.
+   */
+  crossfade: z.enum(['in-audio', 'volume']).optional(),
   segments: z.array(manifestSegmentSchema),
 });
 

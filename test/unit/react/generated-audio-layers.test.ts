@@ -95,3 +95,39 @@ describe('generatedAudioLayers', () => {
     expect(generatedAudioLayers({...manifest, segments: []})).toEqual([]);
   });
 });
+
+describe('generatedAudioLayers with crossfades baked into the audio', () => {
+  it('leaves the volume at the layer volume: the wavs carry their own ramps', () => {
+    const manifest = {
+      version: 1 as const,
+      compositionId: 'baked',
+      fps: 10,
+      durationInFrames: 300,
+      backend: 'offline' as const,
+      createdAt: '2026-01-01T00:00:00.000Z',
+      crossfade: 'in-audio' as const,
+      segments: [0, 1].map((index) => ({
+        index,
+        startFrame: index * 148,
+        endFrame: index === 0 ? 152 : 300,
+        src: `mmaudio/baked/segment-00${index + 1}-aaaaaaaaaaaa.wav`,
+        durationInSeconds: index === 0 ? 15.2 : 15.2,
+        sampleRate: 48000,
+        channels: 1,
+        fadeInFrames: index === 0 ? 0 : 4,
+        fadeOutFrames: index === 0 ? 4 : 0,
+        prompt: 'p',
+        negativePrompt: null,
+        steps: 25,
+        seed: 1,
+        taskId: `t${index}`,
+        cacheKey: `k${index}`,
+      })),
+    };
+    const layers = generatedAudioLayers(manifest, 0.5);
+    for (const layer of layers) {
+      for (let f = 0; f < layer.durationInFrames; f++) expect(layer.volume(f)).toBe(0.5);
+      expect(layer.volume(layer.durationInFrames)).toBe(0);
+    }
+  });
+});
