@@ -88,6 +88,9 @@ export const createTaskStore = (context: {
 
   const postWebhook = async (task: SimulatedTask, endpoint: string, secret: string, wrongSecret: boolean) => {
     const at = Date.now();
+    // The controller of this delivery's generation: reset() swaps in a new one, and a delivery that
+    // straddles a reset must not be recorded in the next generation's list.
+    const abort = webhookAbort;
     let status: number | null = null;
     try {
       const response = await fetch(endpoint, {
@@ -97,14 +100,14 @@ export const createTaskStore = (context: {
           'x-webhook-secret': wrongSecret ? `wrong-${randomBytes(8).toString('hex')}` : secret,
         },
         body: JSON.stringify(toJson(task)),
-        signal: AbortSignal.any([webhookAbort.signal, AbortSignal.timeout(WEBHOOK_TIMEOUT_MS)]),
+        signal: AbortSignal.any([abort.signal, AbortSignal.timeout(WEBHOOK_TIMEOUT_MS)]),
       });
       status = response.status;
       await response.body?.cancel().catch(() => undefined);
     } catch {
       status = null;
     }
-    if (webhookAbort.signal.aborted) return;
+    if (abort.signal.aborted) return;
     webhookDeliveries.push({
       taskId: task.taskId,
       endpoint,
