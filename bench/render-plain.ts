@@ -1,0 +1,74 @@
+import {stat} from 'node:fs/promises';
+import {openBrowser, renderMedia, selectComposition} from '@remotion/renderer';
+import {resolveBrowser} from '../src/pipeline/resolve-browser.ts';
+
+export type PlainRenderResult = {
+  /** Browser start and composition metadata (calculateMetadata, which reads the manifest). */
+  openMs: number;
+  renderMs: number;
+  outputBytes: number;
+};
+
+/**
+ * What users do today: one `renderMedia` of the composition to h264 with its audio, as
+ * `npx remotion render` does, on the browser the pipeline uses (same executable, mode and GL backend).
+ * With a published manifest, Remotion mixes the `<GeneratedAudio />` layers in; without one they are absent.
+ */
+export const renderPlain = async (options: {
+  serveUrl: string;
+  compositionId: string;
+  inputProps: Record<string, unknown>;
+  outputLocation: string;
+  concurrency: number | null;
+  /**
+   * Renders only the first second, muted, as the pipeline's frame pass does (no manifest needed): loads
+   * the browser, the bundle and the encoder from disk before anything is timed.
+   */
+  warmUp?: boolean;
+}): Promise<PlainRenderResult> => {
+  const t0 = Date.now();
+  const {browserExecutable, chromeMode} = resolveBrowser({});
+  const browser = await openBrowser('chrome', {
+    browserExecutable,
+    chromeMode,
+    logLevel: 'error',
+    chromiumOptions: {gl: 'swangle'},
+  });
+  try {
+    const composition = await selectComposition({
+      serveUrl: options.serveUrl,
+      id: options.compositionId,
+      inputProps: options.inputProps,
+      puppeteerInstance: browser,
+      browserExecutable,
+      chromeMode,
+      logLevel: 'error',
+    });
+    const openMs = Date.now() - t0;
+    const t1 = Date.now();
+    await renderMedia({
+      serveUrl: options.serveUrl,
+      composition,
+      inputProps: options.inputProps,
+      codec: 'h264',
+      outputLocation: options.outputLocation,
+      overwrite: true,
+      puppeteerInstance: browser,
+      browserExecutable,
+      chromeMode,
+      concurrency: options.concurrency,
+      logLevel: 'error',
+      ...(options.warmUp
+        ? {
+            frameRange: [0, Math.min(composition.durationInFrames, Math.ceil(composition.fps)) - 1],
+            muted: true,
+            envVariables: {REMOTION_MMAUDIO_PASS: 'frames'},
+          }
+        : {}),
+    });
+    const renderMs = Date.now() - t1;
+    return {openMs, renderMs, outputBytes: (await stat(options.outputLocation)).size};
+  } finally {
+    await browser.close({silent: true});
+  }
+};
