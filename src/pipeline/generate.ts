@@ -177,6 +177,7 @@ const setUpBackend = async (o: NormalizedGenerateOptions, name: BackendName): Pr
     client,
     journal: createSubmitJournal(path.join(o.cacheDir, 'journal')),
     maxTaskAttempts: o.maxTaskAttempts,
+    taskTimeoutMs: o.taskTimeoutMs,
     upload: o.upload,
   });
   return {

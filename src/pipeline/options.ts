@@ -69,6 +69,11 @@ export type GenerateAudioOptions = {
   concurrency?: number | null;
   /** Attempts per segment when the service fails a task. Default 3. */
   maxTaskAttempts?: number;
+  /**
+   * Longest wait for one task at the service, submit to result. Default 20 minutes. A task still running
+   * then fails its segment; it stays in the journal, so the next run resumes it without a new submit.
+   */
+  taskTimeoutMs?: number;
   /** Advanced client settings (rate limit, quota directory, retries, timeouts). */
   client?: Omit<QubicoClientOptions, 'apiKey' | 'baseUrl' | 'logger' | 'webhook'>;
   logger?: Logger;
@@ -101,6 +106,7 @@ export type NormalizedGenerateOptions = {
   chromeMode: ChromeMode | null;
   concurrency: number | null;
   maxTaskAttempts: number;
+  taskTimeoutMs: number;
   client: Omit<QubicoClientOptions, 'apiKey' | 'baseUrl' | 'logger' | 'webhook'>;
   logger: Logger;
   onProgress: (progress: GenerateProgress) => void;
@@ -197,6 +203,10 @@ export const normalizeGenerateOptions = (options: GenerateAudioOptions): Normali
   if (!Number.isInteger(maxTaskAttempts) || maxTaskAttempts < 1) {
     throw new UsageError(`maxTaskAttempts must be a positive integer, got ${options.maxTaskAttempts}.`);
   }
+  const taskTimeoutMs = options.taskTimeoutMs ?? 20 * 60_000;
+  if (!finite(taskTimeoutMs) || taskTimeoutMs <= 0) {
+    throw new UsageError(`taskTimeoutMs must be a positive number of ms, got ${options.taskTimeoutMs}.`);
+  }
   let webhook: NormalizedGenerateOptions['webhook'] = null;
   if (options.webhook) {
     if (!/^https?:\/\//.test(options.webhook.url)) {
@@ -253,6 +263,7 @@ export const normalizeGenerateOptions = (options: GenerateAudioOptions): Normali
     chromeMode: options.chromeMode ?? null,
     concurrency,
     maxTaskAttempts,
+    taskTimeoutMs,
     client: options.client ?? {},
     logger,
     onProgress: options.onProgress ?? (() => undefined),
