@@ -55,9 +55,15 @@ export const defaultStateDirectory = (env: NodeJS.ProcessEnv = process.env): str
   return path.join(path.resolve(base), 'remotion-mmaudio');
 };
 
-/** File name of a key's counter: the first 16 hex digits of sha256(key). */
-export const quotaFileName = (apiKey: string): string =>
-  `quota-${createHash('sha256').update(apiKey).digest('hex').slice(0, 16)}.json`;
+/**
+ * What names a key's files in the state directory: the first 16 hex digits of sha256(key). Enough to tell
+ * keys apart, never enough to recover one.
+ */
+export const apiKeyDigest = (apiKey: string): string =>
+  createHash('sha256').update(apiKey).digest('hex').slice(0, 16);
+
+/** File name of a key's counter: `quota-<apiKeyDigest>.json`. */
+export const quotaFileName = (apiKey: string): string => `quota-${apiKeyDigest(apiKey)}.json`;
 
 /** `YYYY-MM-DD` of the UTC day containing `ms`. */
 export const utcDay = (ms: number): string => new Date(ms).toISOString().slice(0, 10);
