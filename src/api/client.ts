@@ -25,6 +25,7 @@ import {
 } from './errors.ts';
 import {type Clock, createRequestLimiter, createSemaphore, systemClock} from './limiter.ts';
 import {createDailyQuota, type DailyQuota} from './quota.ts';
+import {createRequestWindowStore, type RequestWindowStore} from './request-window-store.ts';
 import {isBeforeSendCode, retryDelay, shouldRetry} from './retry.ts';
 import {
   type InferenceRequest,
@@ -44,8 +45,16 @@ export type QubicoClientOptions = {
   baseUrl?: string;
   /** Default silentLogger(). The key and the webhook secret are registered with `addSecret`. */
   logger?: Logger;
-  /** Request budget shared by every request to the API. Default 20 per 60 000 ms. */
-  rateLimit?: {requests?: number; intervalMs?: number};
+  /**
+   * Request budget shared by every request to the API. Default 20 per 60 000 ms.
+   *
+   * `persist` keeps the window on disk, per key (a hash names the file; the key is never written), so
+   * that a client created next, in this process or another, starts with these requests counted and waits
+   * for them. `true` uses the daily counter's directory (`dailyQuota.directory`, else the state
+   * directory); `{directory}` names another. Default: `true` unless `dailyQuota` is `false`. Two runs at
+   * the very same time are not coordinated (the service's 429 and Retry-After remain the guard).
+   */
+  rateLimit?: {requests?: number; intervalMs?: number; persist?: boolean | {directory: string}};
   /** Tasks in flight at once (see `withTaskSlot`). Default 5. */
   maxConcurrentTasks?: number;
   /** Daily request counter on disk. Default 500/day in the state directory; false disables it. */
@@ -64,7 +73,10 @@ export type QubicoClientOptions = {
   webhook?: {url: string; secret: string} | null;
   /** undici dispatcher for every request. Default: an Agent owned (and closed) by the client. */
   dispatcher?: Dispatcher;
-  /** Time source for waits (backoff, polling, the request window). Default Date.now + setTimeout. */
+  /**
+   * Time source for waits (backoff, polling, the request window). Default Date.now + setTimeout. When the
+   * window is persisted, `now()` must tell ms since the epoch: the times on disk are read by other runs.
+   */
   clock?: Clock;
   /** Random source for backoff jitter, in [0, 1). Default Math.random. */
   random?: () => number;
@@ -291,6 +303,31 @@ export const createQubicoClient = (options: QubicoClientOptions = {}): QubicoCli
   });
   const clock = options.clock ?? systemClock;
   const random = options.random ?? Math.random;
+  const persist = options.rateLimit?.persist ?? options.dailyQuota !== false;
+  if (
+    typeof persist !== 'boolean' &&
+    (typeof persist !== 'object' ||
+      persist === null ||
+      typeof persist.directory !== 'string' ||
+      persist.directory === '')
+  ) {
+    throw new UsageError(
+      `createQubicoClient: rateLimit.persist must be true, false or {directory: string}, got ${JSON.stringify(persist)}`,
+    );
+  }
+  const windowStore: RequestWindowStore | null =
+    persist === false
+      ? null
+      : createRequestWindowStore({
+          apiKey,
+          directory:
+            typeof persist === 'object'
+              ? persist.directory
+              : options.dailyQuota
+                ? options.dailyQuota.directory
+                : undefined,
+          logger,
+        });
   const limiter = createRequestLimiter({
     requests: rateRequests,
     intervalMs: rateIntervalMs,
@@ -299,6 +336,21 @@ export const createQubicoClient = (options: QubicoClientOptions = {}): QubicoCli
     clock,
     onWait: (ms) =>
       logger.trace(`Request window full (${rateRequests}/${rateIntervalMs} ms): waiting ${ms} ms`),
+    persistence: windowStore
+      ? {
+          load: windowStore.load,
+          save: windowStore.save,
+          // The attempt's timeout starts after the daily counter is written: leave a second for that.
+          maxRequestMs: requestTimeoutMs + 1000,
+        }
+      : undefined,
+    onRestore: (counted) => {
+      if (counted > 0) {
+        logger.verbose(
+          `Request window: ${counted} request(s) of an earlier run still count (${rateRequests} per ${rateIntervalMs} ms)`,
+        );
+      }
+    },
   });
   const semaphore = createSemaphore(maxConcurrentTasks);
   const dailyQuota: DailyQuota | null =
@@ -695,6 +747,8 @@ export const createQubicoClient = (options: QubicoClientOptions = {}): QubicoCli
       if (closing.signal.aborted) return;
       closing.abort(new Error('client closed'));
       if (ownsDispatcher) await dispatcher.close();
+      // The last releases are on disk before the next run reads them.
+      await windowStore?.flush();
     },
   };
 };

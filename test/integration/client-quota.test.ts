@@ -5,6 +5,7 @@ import {afterAll, beforeAll, beforeEach, describe, expect, it} from 'vitest';
 import {createQubicoClient} from '../../src/api/client.ts';
 import {QuotaExceededError} from '../../src/api/errors.ts';
 import {quotaFileName, utcDay} from '../../src/api/quota.ts';
+import {requestWindowFileName} from '../../src/api/request-window-store.ts';
 import {type Simulator, startSimulator} from '../../src/simulator/index.ts';
 import {makeTestMp4} from './helpers/make-mp4.ts';
 
@@ -89,7 +90,7 @@ describe('daily quota', () => {
     }
   });
 
-  it('persists across two clients, keyed by a hash: the key is in no file', async () => {
+  it('persists across two clients, keyed by a hash: the key is in no file (nor in the request window)', async () => {
     const first = clientFor();
     try {
       const task = await first.submit({video, prompt: 'birds'});
@@ -105,8 +106,8 @@ describe('daily quota', () => {
     } finally {
       await second.close();
     }
-    const files = await readdir(stateDir);
-    expect(files).toEqual([quotaFileName(KEY)]);
+    const files = (await readdir(stateDir)).sort();
+    expect(files).toEqual([quotaFileName(KEY), requestWindowFileName(KEY)]);
     for (const file of files) {
       expect(file).not.toContain(KEY);
       expect(await readFile(path.join(stateDir, file), 'utf8')).not.toContain(KEY);
@@ -131,7 +132,7 @@ describe('daily quota', () => {
     const client = createQubicoClient({apiKey: KEY, baseUrl: sim.url});
     try {
       await client.submit({video, prompt: 'birds'});
-      expect(await readdir(stateDir)).toEqual([quotaFileName(KEY)]);
+      expect((await readdir(stateDir)).sort()).toEqual([quotaFileName(KEY), requestWindowFileName(KEY)]);
     } finally {
       if (saved === undefined) delete process.env.REMOTION_MMAUDIO_STATE_DIR;
       else process.env.REMOTION_MMAUDIO_STATE_DIR = saved;
