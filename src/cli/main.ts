@@ -10,6 +10,9 @@ import {
 } from './commands.ts';
 import {parseCliArgs} from './parse-cli-args.ts';
 
+/** Exit code of a run cancelled with Ctrl-C (128 + SIGINT), as Remotion and shells use. */
+export const EXIT_CANCELLED = 130;
+
 export const HELP = `remotion-mmaudio — generated, picture-synchronised sound for Remotion videos (MMAudio)
 
 Usage
@@ -40,9 +43,9 @@ Options
 
 Environment
   QUBICO_API_KEY, QUBICO_BASE_URL (default https://api.qubico.ai), QUBICO_WEBHOOK_SECRET,
-  REMOTION_BROWSER_EXECUTABLE, REMOTION_MMAUDIO_STATE_DIR (daily request counter)
+  REMOTION_BROWSER_EXECUTABLE, REMOTION_MMAUDIO_STATE_DIR (daily request counter and request window)
 
-Exit codes: 0 done, 1 runtime failure, 2 bad usage or input (nothing was sent).
+Exit codes: 0 done, 1 runtime failure, 2 bad usage or input (nothing was sent), 130 cancelled (Ctrl-C).
 `;
 
 /** Runs the CLI; resolves with the exit code. Never calls process.exit (testable, embeddable). */
@@ -107,7 +110,7 @@ export const main = async (
       logger.error(
         'Cancelled. Tasks already submitted are kept in the journal: run the same command again to resume them without paying twice.',
       );
-      return 1;
+      return EXIT_CANCELLED;
     }
     if (logger.isEnabled('verbose') && err instanceof Error && err.stack) logger.verbose(err.stack);
     const message = (err instanceof Error ? err.message : String(err)).trim();

@@ -95,8 +95,9 @@ export const createProgressPrinter = (options: {
           lastWrite = now;
         }
       } else {
-        // Plain output: one line per stage start and per finished segment, never per frame.
-        const key = `${index}:${p.segmentsDone}`;
+        // Plain output: a line per stage start, per finished segment and per tenth of the frames.
+        const tenth = p.totalFrames ? Math.floor((10 * p.renderedFrames) / p.totalFrames) : 0;
+        const key = `${index}:${p.segmentsDone}:${index === 1 ? tenth : 0}`;
         if (key !== lastPlainKey) {
           write(`${line}\n`);
           lastPlainKey = key;

@@ -83,6 +83,7 @@ export const openRemotionSession = async (options: {
 
   const {browserExecutable, chromeMode} = options.resolvedBrowser;
   let browser: HeadlessBrowser;
+  const sigintBefore = new Set(process.listeners('SIGINT'));
   try {
     browser = await openBrowser('chrome', {
       browserExecutable,
@@ -97,6 +98,14 @@ export const openRemotionSession = async (options: {
       {cause: err},
     );
   }
+  // Remotion's browser runner answers SIGINT with process.exit(130) at once. When the host already
+  // handles SIGINT (our CLI cancels renders and polling, keeps the journal and closes the browser
+  // itself), that listener would cut the clean-up short: remove it. Without a host handler it stays.
+  if (sigintBefore.size > 0) {
+    for (const listener of process.listeners('SIGINT')) {
+      if (!sigintBefore.has(listener)) process.off('SIGINT', listener);
+    }
+  }
   try {
     let composition: VideoConfig;
     try {
@@ -108,6 +117,8 @@ export const openRemotionSession = async (options: {
         browserExecutable,
         chromeMode,
         logLevel: remotionLogLevel,
+        // No manifest is needed to plan and render frames: helpers like withGeneratedAudioManifest skip it.
+        envVariables: {REMOTION_MMAUDIO_PASS: 'frames'},
       });
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
@@ -121,6 +132,7 @@ export const openRemotionSession = async (options: {
               browserExecutable,
               chromeMode,
               logLevel: remotionLogLevel,
+              envVariables: {REMOTION_MMAUDIO_PASS: 'frames'},
             })
           ).map((c) => c.id);
         } catch {

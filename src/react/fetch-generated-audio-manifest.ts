@@ -1,5 +1,6 @@
-import {staticFile} from 'remotion';
+import {getStaticFiles, staticFile} from 'remotion';
 import {GeneratedAudioError} from './generated-audio-error.ts';
+import {getGeneratedAudioPass} from './generated-audio-pass.ts';
 import {type Manifest, manifestPath} from './manifest.ts';
 import {generateCommand, parseManifest} from './validate-manifest.ts';
 
@@ -30,6 +31,10 @@ export const fetchGeneratedAudioManifest = async (
     );
   }
   const file = manifestPath(compositionId);
+  // Skip the request when Remotion's list of public files says there is no manifest: a 404 would be
+  // printed by Chrome, and so by Remotion, on every render and in Studio. The pipeline's audio pass
+  // always asks: it wrote the manifest after bundling, so the bundle's list cannot know it.
+  if (getGeneratedAudioPass() !== 'audio' && isListedAsMissing(file)) return null;
   let response: Response;
   try {
     // A manifest is rewritten by every `generate`: never take it from the HTTP cache.
@@ -69,4 +74,19 @@ export const fetchGeneratedAudioManifest = async (
     );
   }
   return manifest;
+};
+
+/**
+ * True only when Remotion's list of public files (Studio: live; a render: the bundle's) is available and
+ * does not contain `file`. Unknown (the Player, a server, an empty list) → false: fetch and see.
+ */
+const isListedAsMissing = (file: string): boolean => {
+  if (typeof window === 'undefined' || typeof document === 'undefined') return false;
+  if ((window as unknown as {remotion_isPlayer?: boolean}).remotion_isPlayer) return false;
+  try {
+    const files = getStaticFiles();
+    return files.length > 0 && !files.some((f) => f.name === file);
+  } catch {
+    return false;
+  }
 };
