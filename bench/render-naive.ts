@@ -57,6 +57,8 @@ export const renderNaive = async (options: {
   workDir: string;
   outputLocation: string;
   concurrency: number | null;
+  /** Frames of the reference render, then of the final render. */
+  onProgress?: (pass: 'reference' | 'final', renderedFrames: number, totalFrames: number) => void;
 }): Promise<NaiveRenderResult> => {
   const o = normalizeGenerateOptions({
     serveUrl: options.serveUrl,
@@ -112,6 +114,7 @@ export const renderNaive = async (options: {
       // As in the pipeline's frame pass: no audio exists yet, <GeneratedAudio /> places nothing.
       envVariables: {REMOTION_MMAUDIO_PASS: 'frames'},
       logLevel: 'error',
+      onProgress: (p) => options.onProgress?.('reference', p.renderedFrames, composition.durationInFrames),
     });
     const referenceRenderMs = Date.now() - t;
 
@@ -240,6 +243,7 @@ export const renderNaive = async (options: {
       chromeMode,
       concurrency: options.concurrency,
       logLevel: 'error',
+      onProgress: (p) => options.onProgress?.('final', p.renderedFrames, withAudio.durationInFrames),
     });
     const finalRenderMs = Date.now() - t;
 

@@ -25,6 +25,7 @@ export const renderPlain = async (options: {
    * the browser, the bundle and the encoder from disk before anything is timed.
    */
   warmUp?: boolean;
+  onProgress?: (renderedFrames: number, totalFrames: number) => void;
 }): Promise<PlainRenderResult> => {
   const t0 = Date.now();
   const {browserExecutable, chromeMode} = resolveBrowser({});
@@ -58,6 +59,7 @@ export const renderPlain = async (options: {
       chromeMode,
       concurrency: options.concurrency,
       logLevel: 'error',
+      onProgress: (p) => options.onProgress?.(p.renderedFrames, composition.durationInFrames),
       ...(options.warmUp
         ? {
             frameRange: [0, Math.min(composition.durationInFrames, Math.ceil(composition.fps)) - 1],

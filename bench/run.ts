@@ -98,6 +98,17 @@ const progressLogger = (label: string) => {
   };
 };
 
+/** Logs every tenth of a render's frames. */
+const framesLogger = (label: string) => {
+  const last = new Map<string, number>();
+  return (pass: string, renderedFrames: number, totalFrames: number) => {
+    const tenth = totalFrames ? Math.floor((10 * renderedFrames) / totalFrames) : 0;
+    if (last.get(pass) === tenth) return;
+    last.set(pass, tenth);
+    log(`${label}: ${pass} ${renderedFrames}/${totalFrames} frames`);
+  };
+};
+
 const makeProject = (dir: string) => {
   const publicDir = path.join(dir, 'public');
   cpSync(path.join(ROOT, 'public'), publicDir, {
@@ -134,13 +145,17 @@ const measureComposition = async (options: {
   const cacheDir = path.join(dir, 'cache');
   const variants: CompositionRun['variants'] = {};
   const label = (v: VariantName) => `${comp.name} run ${run} ${v}`;
-  const plainOptions = (file: string) => ({
-    serveUrl,
-    compositionId: comp.compositionId,
-    inputProps: comp.inputProps,
-    outputLocation: path.join(project.outDir, file),
-    concurrency: args.concurrency,
-  });
+  const plainOptions = (v: VariantName) => {
+    const frames = framesLogger(label(v));
+    return {
+      serveUrl,
+      compositionId: comp.compositionId,
+      inputProps: comp.inputProps,
+      outputLocation: path.join(project.outDir, `${v}.mp4`),
+      concurrency: args.concurrency,
+      onProgress: (rendered: number, total: number) => frames('render', rendered, total),
+    };
+  };
   const ours = async (v: 'cold' | 'warm') => {
     const sim = await startSimulator({apiKey, taskLatencyMs: args.latencyMs});
     try {
@@ -183,14 +198,14 @@ const measureComposition = async (options: {
     // No manifest in the bundle: the plain render has no generated layer at all.
     rmSync(path.join(bundlePublicDir, manifestFolder(comp.compositionId)), {recursive: true, force: true});
     variants.bare = await measure(sampler, label('bare'), async () => ({
-      ...(await renderPlain(plainOptions('bare.mp4'))),
+      ...(await renderPlain(plainOptions('bare'))),
     }));
   }
   variants.cold = await ours('cold');
   if (!variants.cold.error) {
     // The manifest of the cold run is now in the bundle: the plain render plays its layers.
     variants.plain = await measure(sampler, label('plain'), async () => ({
-      ...(await renderPlain(plainOptions('plain.mp4'))),
+      ...(await renderPlain(plainOptions('plain'))),
     }));
     variants.warm = await ours('warm');
   }
@@ -198,7 +213,8 @@ const measureComposition = async (options: {
   try {
     variants.naive = await measure(sampler, label('naive'), async () => ({
       ...(await renderNaive({
-        ...plainOptions('naive.mp4'),
+        ...plainOptions('naive'),
+        onProgress: framesLogger(label('naive')),
         bundlePublicDir,
         publicDir: project.publicDir,
         prompt: comp.prompt,
