@@ -20,6 +20,8 @@ export const testTimelineSchema = z.object({
   variantTo: z.number().int().nonnegative(),
   /** Adds the composition's own audio: a short beep every 10 seconds (public/test/beep.wav). */
   ownAudio: z.boolean(),
+  /** Volume of the generated layers (`<GeneratedAudio volume>`). Default 1. */
+  mmaudioVolume: z.number().nonnegative().optional(),
 });
 
 export type TestTimelineProps = z.infer<typeof testTimelineSchema>;
@@ -75,7 +77,7 @@ export const TestTimeline: React.FC<TestTimelineProps> = (props) => {
             </Sequence>
           ))
         : null}
-      <GeneratedAudio required />
+      <GeneratedAudio required volume={props.mmaudioVolume ?? 1} />
     </AbsoluteFill>
   );
 };

@@ -8,8 +8,13 @@ export type RenderedChunk = {
   startFrame: number;
   /** Exclusive. */
   endFrame: number;
+  /** The chunk's video (no audio track). */
   file: string;
+  /** The composition's own audio over the chunk (48 kHz stereo 16-bit wav), without generated layers. */
+  audioFile: string;
 };
+
+export type FramePassArtifact = {filename: string; content: string; frame: number};
 
 export type FramePassProgress = {
   /** Frames rendered so far across all chunks. */
@@ -20,11 +25,13 @@ export type FramePassProgress = {
 };
 
 /**
- * The frame pass: renders every frame of the composition exactly once, chunk by chunk, muted, at full
- * quality, into one h264 mp4 per chunk (later concatenated without re-encoding for the final video).
- * `onChunk` is awaited only for bookkeeping; work it starts (proxy, generation) runs while the next chunk
- * renders. The environment variable REMOTION_MMAUDIO_PASS=frames tells `<GeneratedAudio />` to place no
- * layers: this pass is muted and must not fetch or decode audio.
+ * The frame pass: renders every frame of the composition exactly once, chunk by chunk, at full quality,
+ * into one h264 mp4 per chunk (later concatenated without re-encoding for the final video) and, beside
+ * it, the composition's own audio over the chunk as a wav (`separateAudioTo`: Remotion's own mix, which
+ * concatenates sample-exactly when a frame is a whole number of samples). `onChunk` only does
+ * bookkeeping; work it starts (proxy, generation) runs while the next chunk renders.
+ * REMOTION_MMAUDIO_PASS=frames tells `<GeneratedAudio />` to place no layers — it only reports where it
+ * would, as an artifact (collected in `artifacts`).
  */
 export const runFramePass = async (options: {
   session: RemotionSession;
@@ -34,14 +41,16 @@ export const runFramePass = async (options: {
   signal?: AbortSignal;
   onChunk: (chunk: RenderedChunk) => void;
   onProgress?: (progress: FramePassProgress) => void;
-}): Promise<{renderedFrames: number}> => {
+}): Promise<{renderedFrames: number; artifacts: FramePassArtifact[]}> => {
   const {session} = options;
   const totalFrames = options.chunks.reduce((sum, c) => sum + (c.endFrame - c.startFrame), 0);
   let doneFrames = 0;
+  const artifacts: FramePassArtifact[] = [];
   for (let index = 0; index < options.chunks.length; index++) {
     options.signal?.throwIfAborted();
     const chunk = options.chunks[index];
     const file = path.join(options.directory, `chunk-${String(index).padStart(3, '0')}.mp4`);
+    const audioFile = path.join(options.directory, `chunk-${String(index).padStart(3, '0')}.wav`);
     const {cancelSignal, cancel} = makeCancelSignal();
     const onAbort = () => cancel();
     options.signal?.addEventListener('abort', onAbort, {once: true});
@@ -52,7 +61,20 @@ export const runFramePass = async (options: {
         composition: session.composition,
         inputProps: session.inputProps,
         codec: 'h264',
-        muted: true,
+        separateAudioTo: audioFile,
+        audioCodec: 'pcm-16',
+        // A silent track when the composition has no audio, so every chunk has its wav.
+        enforceAudioTrack: true,
+        onArtifact: (artifact) => {
+          artifacts.push({
+            filename: artifact.filename,
+            content:
+              typeof artifact.content === 'string'
+                ? artifact.content
+                : new TextDecoder().decode(artifact.content),
+            frame: artifact.frame,
+          });
+        },
         frameRange: [chunk.startFrame, chunk.endFrame - 1],
         outputLocation: file,
         overwrite: true,
@@ -80,7 +102,7 @@ export const runFramePass = async (options: {
       options.signal?.removeEventListener('abort', onAbort);
     }
     doneFrames += chunkFrames;
-    options.onChunk({index, startFrame: chunk.startFrame, endFrame: chunk.endFrame, file});
+    options.onChunk({index, startFrame: chunk.startFrame, endFrame: chunk.endFrame, file, audioFile});
   }
-  return {renderedFrames: doneFrames};
+  return {renderedFrames: doneFrames, artifacts};
 };

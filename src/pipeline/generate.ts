@@ -18,7 +18,7 @@ import {
   computeCacheKey,
   createAudioCache,
 } from './cache.ts';
-import {type RenderedChunk, runFramePass} from './frame-pass.ts';
+import {type FramePassArtifact, type RenderedChunk, runFramePass} from './frame-pass.ts';
 import {hashJson} from './hash.ts';
 import {createSubmitJournal} from './journal.ts';
 import {makeSegmentProxy} from './make-proxy.ts';
@@ -91,6 +91,8 @@ export type GenerationRun = {
   result: GenerateAudioResult;
   session: RemotionSession;
   chunks: RenderedChunk[];
+  /** Artifacts the frame pass emitted (e.g. where `<GeneratedAudio />` places its layers). */
+  artifacts: FramePassArtifact[];
   workDir: string;
   dispose: () => Promise<void>;
 };
@@ -474,8 +476,9 @@ export const runGeneration = async (o: NormalizedGenerateOptions): Promise<Gener
     const tFrames = Date.now();
     let framePassError: unknown = null;
     let renderedFrames = 0;
+    let artifacts: FramePassArtifact[] = [];
     try {
-      ({renderedFrames} = await runFramePass({
+      ({renderedFrames, artifacts} = await runFramePass({
         session,
         chunks: renderChunksFor(plan.segments),
         directory: dirs.chunks,
@@ -620,6 +623,7 @@ export const runGeneration = async (o: NormalizedGenerateOptions): Promise<Gener
       },
       session,
       chunks,
+      artifacts,
       workDir,
       dispose,
     };

@@ -32,7 +32,7 @@ export const proxyDimensions = (width: number, height: number): {width: number; 
  * Frame-exact: input seeking with re-encoding starts at the segment's first frame.
  */
 export const makeSegmentProxy = async (options: {
-  chunks: RenderedChunk[];
+  chunks: Pick<RenderedChunk, 'startFrame' | 'endFrame' | 'file'>[];
   startFrame: number;
   endFrame: number;
   fps: number;

@@ -1,19 +1,32 @@
-import {mkdir, rename, rm, writeFile} from 'node:fs/promises';
+import {copyFile, mkdir, rename, rm, writeFile} from 'node:fs/promises';
 import path from 'node:path';
 import {makeCancelSignal, renderMedia} from '@remotion/renderer';
 import {UsageError} from '../errors.ts';
 import {tempPathFor} from '../media/atomic.ts';
 import {runFf} from '../media/ffmpeg.ts';
-import {type GenerateAudioResult, runGeneration} from './generate.ts';
+import {type GenerateAudioResult, type GenerationRun, runGeneration} from './generate.ts';
+import {decideDirectMix, mixGeneratedAudio} from './mix-generated-audio.ts';
 import {type GenerateAudioOptions, type GenerateProgress, normalizeGenerateOptions} from './options.ts';
 
 export type RenderWithAudioOptions = GenerateAudioOptions & {
   /** Default `out/<composition-id>.mp4`. */
   outputLocation?: string;
+  /**
+   * `auto` (default): when it provably gives the same samples (see mix-generated-audio.ts), mix the
+   * generated layers with the composition's own audio (captured by the frame pass) directly and skip the
+   * audio-only render; otherwise render the audio. `audio-pass`: always render the audio with Remotion.
+   */
+  audioMode?: 'auto' | 'audio-pass';
+  /** Also write the final audio (48 kHz stereo 16-bit wav) here, as Remotion's `separateAudioTo`. */
+  separateAudioTo?: string | null;
 };
 
 export type RenderWithAudioResult = GenerateAudioResult & {
   outputLocation: string;
+  /** How the final audio was made: mixed directly, or by an audio-only render of the composition. */
+  audioMode: 'direct' | 'audio-pass';
+  /** Why the audio pass was needed, when it was. */
+  audioPassReason: string | null;
   timings: GenerateAudioResult['timings'] & {audioPassMs: number; muxMs: number};
 };
 
@@ -22,12 +35,23 @@ const AUDIO_BITRATE = '320k';
 
 /**
  * Renders a composition with generated audio in one go: the frame pass renders every frame once (the
- * chunks become the final video stream, concatenated without re-encoding), the segments are generated
- * while it runs, then one audio-only pass of the composition — which now contains the new
- * `<GeneratedAudio />` layers beside its own audio, mixed by Remotion — and a mux.
+ * chunks become the final video stream, concatenated without re-encoding, and their wavs the
+ * composition's own audio), the segments are generated while it runs, then the final audio — mixed
+ * directly when that gives exactly what Remotion would, else by one audio-only render of the composition,
+ * which now plays the new `<GeneratedAudio />` layers beside its own audio — and a mux.
  */
 export const renderWithAudio = async (options: RenderWithAudioOptions): Promise<RenderWithAudioResult> => {
   const o = normalizeGenerateOptions(options);
+  if (options.audioMode !== undefined && options.audioMode !== 'auto' && options.audioMode !== 'audio-pass') {
+    throw new UsageError(
+      `audioMode must be "auto" or "audio-pass", got ${JSON.stringify(options.audioMode)}.`,
+    );
+  }
+  if (o.serveUrl && /^https?:\/\//.test(o.serveUrl)) {
+    throw new UsageError(
+      'renderWithAudio needs a local bundle (entryPoint, or a serveUrl that is a folder): the audio is read from its public folder.',
+    );
+  }
   const outputLocation = path.resolve(options.outputLocation ?? path.join('out', `${o.compositionId}.mp4`));
   if (!/\.(mp4|mov|mkv)$/i.test(outputLocation)) {
     throw new UsageError(`The output must be an .mp4 (or .mov/.mkv) file, got ${options.outputLocation}.`);
@@ -57,31 +81,35 @@ export const renderWithAudio = async (options: RenderWithAudioOptions): Promise<
     report('audio', 0.9);
     const tAudio = Date.now();
     const audioFile = path.join(workDir, 'audio.wav');
-    const {cancelSignal, cancel} = makeCancelSignal();
-    const onAbort = () => cancel();
-    signal?.addEventListener('abort', onAbort, {once: true});
-    try {
-      await renderMedia({
-        serveUrl: session.serveUrl,
-        composition: session.composition,
-        inputProps: session.inputProps,
-        codec: 'wav',
-        outputLocation: audioFile,
-        overwrite: true,
-        puppeteerInstance: session.browser,
-        browserExecutable: session.resolvedBrowser.browserExecutable,
-        chromeMode: session.resolvedBrowser.chromeMode,
-        concurrency: o.concurrency,
-        logLevel: session.remotionLogLevel,
-        cancelSignal,
-        // Props resolved before generation may carry an old manifest (withGeneratedAudioManifest):
-        // this tells <GeneratedAudio /> to read the manifest just published.
-        envVariables: {REMOTION_MMAUDIO_PASS: 'audio'},
-        // An audio track even when everything is silent, so the mux always has one.
-        enforceAudioTrack: true,
+    const decision =
+      options.audioMode === 'audio-pass'
+        ? ({direct: false, reason: 'audioMode: audio-pass'} as const)
+        : decideDirectMix({
+            fps: session.composition.fps,
+            compositionId: o.compositionId,
+            manifest: result.manifest,
+            artifacts: run.artifacts,
+            chunks,
+          });
+    if (decision.direct) {
+      o.logger.verbose(
+        'Mixing the generated layers directly (same samples as an audio pass, without rendering one).',
+      );
+      await mixGeneratedAudio({
+        chunks,
+        manifest: result.manifest,
+        publicDir: o.publicDir,
+        volume: decision.volume,
+        muted: decision.muted,
+        output: audioFile,
       });
-    } finally {
-      signal?.removeEventListener('abort', onAbort);
+    } else {
+      o.logger.verbose(`Rendering the audio with Remotion: ${decision.reason}.`);
+      await renderAudioPass({session, audioFile, concurrency: o.concurrency, signal});
+    }
+    if (options.separateAudioTo) {
+      await mkdir(path.dirname(path.resolve(options.separateAudioTo)), {recursive: true});
+      await copyFile(audioFile, path.resolve(options.separateAudioTo));
     }
     const audioPassMs = Date.now() - tAudio;
 
@@ -136,9 +164,50 @@ export const renderWithAudio = async (options: RenderWithAudioOptions): Promise<
     return {
       ...result,
       outputLocation,
+      audioMode: decision.direct ? 'direct' : 'audio-pass',
+      audioPassReason: decision.direct ? null : decision.reason,
       timings: {...result.timings, audioPassMs, muxMs, totalMs: result.timings.totalMs + audioPassMs + muxMs},
     };
   } finally {
     await run.dispose();
+  }
+};
+
+/**
+ * One audio-only render of the whole composition with the new layers: Remotion mixes them with the
+ * composition's own audio. Reuses the bundle (the wavs were written into its public folder) and browser.
+ */
+const renderAudioPass = async (options: {
+  session: GenerationRun['session'];
+  audioFile: string;
+  concurrency: number | null;
+  signal?: AbortSignal;
+}): Promise<void> => {
+  const {session} = options;
+  const {cancelSignal, cancel} = makeCancelSignal();
+  const onAbort = () => cancel();
+  options.signal?.addEventListener('abort', onAbort, {once: true});
+  try {
+    await renderMedia({
+      serveUrl: session.serveUrl,
+      composition: session.composition,
+      inputProps: session.inputProps,
+      codec: 'wav',
+      outputLocation: options.audioFile,
+      overwrite: true,
+      puppeteerInstance: session.browser,
+      browserExecutable: session.resolvedBrowser.browserExecutable,
+      chromeMode: session.resolvedBrowser.chromeMode,
+      concurrency: options.concurrency,
+      logLevel: session.remotionLogLevel,
+      cancelSignal,
+      // Props resolved before generation may carry an old manifest (withGeneratedAudioManifest):
+      // this tells <GeneratedAudio /> to read the manifest just published.
+      envVariables: {REMOTION_MMAUDIO_PASS: 'audio'},
+      // An audio track even when everything is silent, so the mux always has one.
+      enforceAudioTrack: true,
+    });
+  } finally {
+    options.signal?.removeEventListener('abort', onAbort);
   }
 };

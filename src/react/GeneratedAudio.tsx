@@ -1,8 +1,10 @@
 import {Audio} from '@remotion/media';
 import type React from 'react';
 import {useMemo} from 'react';
-import {Sequence, staticFile} from 'remotion';
+import {Sequence, staticFile, useVideoConfig} from 'remotion';
 import {crossfadeGain} from './crossfade-gain.ts';
+import {getGeneratedAudioPass} from './generated-audio-pass.ts';
+import {PlacementReport} from './generated-audio-placement.tsx';
 import type {Manifest, ManifestSegment} from './manifest.ts';
 import {segmentLayerName} from './segment-layer-name.ts';
 import {useGeneratedAudio} from './use-generated-audio.ts';
@@ -100,11 +102,16 @@ export const GeneratedAudio: React.FC<GeneratedAudioProps> = ({
   required = false,
 }) => {
   validateVolume(volume);
+  const {id} = useVideoConfig();
   const state = useGeneratedAudio({compositionId, manifest, required});
   const layers = useMemo(
     () => (state.manifest ? generatedAudioLayers(state.manifest, volume) : []),
     [state.manifest, volume],
   );
+  // The pipeline's frame pass places no audio; it only learns where the layers would go.
+  if (getGeneratedAudioPass() === 'frames') {
+    return <PlacementReport compositionId={compositionId ?? id} volume={volume} muted={muted} />;
+  }
   if (state.status !== 'ready') return null;
   return (
     <>

@@ -8,6 +8,8 @@ export {GeneratedAudio, generatedAudioLayers} from './GeneratedAudio.tsx';
 export {GeneratedAudioError} from './generated-audio-error.ts';
 export type {GeneratedAudioPass} from './generated-audio-pass.ts';
 export {getGeneratedAudioPass} from './generated-audio-pass.ts';
+export type {GeneratedAudioPlacement} from './generated-audio-placement.tsx';
+export {PLACEMENT_ARTIFACT_PREFIX, placementArtifactName} from './generated-audio-placement.tsx';
 export type {Manifest, ManifestSegment} from './manifest.ts';
 export {
   MANIFEST_VERSION,
