@@ -59,6 +59,10 @@ export const renderNaive = async (options: {
   concurrency: number | null;
   /** Frames of the reference render, then of the final render. */
   onProgress?: (pass: 'reference' | 'final', renderedFrames: number, totalFrames: number) => void;
+  /** Called as each stage begins. */
+  onStage?: (
+    stage: 'open' | 'referenceRender' | 'proxies' | 'generation' | 'publish' | 'finalRender' | 'close',
+  ) => void;
 }): Promise<NaiveRenderResult> => {
   const o = normalizeGenerateOptions({
     serveUrl: options.serveUrl,
@@ -68,6 +72,8 @@ export const renderNaive = async (options: {
     ...(options.maxSegmentSeconds ? {maxSegmentSeconds: options.maxSegmentSeconds} : {}),
   });
   const logger = silentLogger();
+  const stage = options.onStage ?? (() => undefined);
+  stage('open');
   const t0 = Date.now();
   const {browserExecutable, chromeMode} = resolveBrowser({});
   const browser = await openBrowser('chrome', {
@@ -96,6 +102,7 @@ export const renderNaive = async (options: {
     const composition = await select();
     const openMs = Date.now() - t0;
 
+    stage('referenceRender');
     let t = Date.now();
     const reference = path.join(options.workDir, 'reference.mp4');
     await renderMedia({
@@ -118,6 +125,7 @@ export const renderNaive = async (options: {
     });
     const referenceRenderMs = Date.now() - t;
 
+    stage('proxies');
     t = Date.now();
     const params = resolveAudioParams(o, composition.props as Record<string, unknown>);
     const plan = planSegments({
@@ -148,6 +156,7 @@ export const renderNaive = async (options: {
     }
     const proxiesMs = Date.now() - t;
 
+    stage('generation');
     t = Date.now();
     const backend = createQubicoBackend({
       client,
@@ -193,6 +202,7 @@ export const renderNaive = async (options: {
     );
     const generationMs = Date.now() - t;
 
+    stage('publish');
     t = Date.now();
     const folder = manifestFolder(options.compositionId);
     const files = new Map<string, string>();
@@ -228,6 +238,7 @@ export const renderNaive = async (options: {
     await publishManifest({publicDirs: [options.publicDir, options.bundlePublicDir], manifest, files});
     const publishMs = Date.now() - t;
 
+    stage('finalRender');
     t = Date.now();
     // Metadata again: calculateMetadata hands the new manifest to the component as a prop.
     const withAudio = await select();
@@ -243,6 +254,8 @@ export const renderNaive = async (options: {
       chromeMode,
       concurrency: options.concurrency,
       logLevel: 'error',
+      // The bundle's list of static files predates the manifest: read it from the folder anyway.
+      envVariables: {REMOTION_MMAUDIO_PASS: 'audio'},
       onProgress: (p) => options.onProgress?.('final', p.renderedFrames, withAudio.durationInFrames),
     });
     const finalRenderMs = Date.now() - t;
@@ -255,6 +268,7 @@ export const renderNaive = async (options: {
       outputBytes: (await stat(options.outputLocation)).size,
     };
   } finally {
+    stage('close');
     await client.close();
     await browser.close({silent: true});
   }

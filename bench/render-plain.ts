@@ -26,7 +26,16 @@ export const renderPlain = async (options: {
    */
   warmUp?: boolean;
   onProgress?: (renderedFrames: number, totalFrames: number) => void;
+  /**
+   * Reads the manifest from the bundle's public folder even though the bundle's list of static files
+   * (made when it was bundled, before any manifest existed) does not name it, as the pipeline's audio
+   * pass does. The layers placed are the same; without this, `<GeneratedAudio />` trusts the list.
+   */
+  readManifestFromBundle?: boolean;
+  /** Called as each stage begins: open, render, close. */
+  onStage?: (stage: 'open' | 'render' | 'close') => void;
 }): Promise<PlainRenderResult> => {
+  options.onStage?.('open');
   const t0 = Date.now();
   const {browserExecutable, chromeMode} = resolveBrowser({});
   const browser = await openBrowser('chrome', {
@@ -46,6 +55,7 @@ export const renderPlain = async (options: {
       logLevel: 'error',
     });
     const openMs = Date.now() - t0;
+    options.onStage?.('render');
     const t1 = Date.now();
     await renderMedia({
       serveUrl: options.serveUrl,
@@ -60,6 +70,7 @@ export const renderPlain = async (options: {
       concurrency: options.concurrency,
       logLevel: 'error',
       onProgress: (p) => options.onProgress?.(p.renderedFrames, composition.durationInFrames),
+      ...(options.readManifestFromBundle ? {envVariables: {REMOTION_MMAUDIO_PASS: 'audio'}} : {}),
       ...(options.warmUp
         ? {
             frameRange: [0, Math.min(composition.durationInFrames, Math.ceil(composition.fps)) - 1],
@@ -71,6 +82,7 @@ export const renderPlain = async (options: {
     const renderMs = Date.now() - t1;
     return {openMs, renderMs, outputBytes: (await stat(options.outputLocation)).size};
   } finally {
+    options.onStage?.('close');
     await browser.close({silent: true});
   }
 };

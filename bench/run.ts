@@ -14,6 +14,7 @@ import {manifestFolder} from '../src/react/manifest.ts';
 import {type Simulator, startSimulator} from '../src/simulator/index.ts';
 import {type BenchComposition, benchCompositions} from './bench-compositions.ts';
 import {BENCH_USAGE, type BenchArgs, parseBenchArgs} from './parse-bench-args.ts';
+import {AUDIO_TRACK_RATE, bestLag, differenceRms, readAudioTrack, rms} from './read-audio-track.ts';
 import {readMachineInfo} from './read-machine-info.ts';
 import {renderNaive} from './render-naive.ts';
 import {renderPlain} from './render-plain.ts';
@@ -53,20 +54,34 @@ const log = (line: string) =>
 const measure = async (
   sampler: ProcessTreeSampler,
   label: string,
-  fn: () => Promise<Record<string, unknown>>,
+  fn: (markStage: (stage: string) => void) => Promise<Record<string, unknown>>,
 ): Promise<Measured> => {
   log(`${label}: start`);
   const window = sampler.begin();
   const t0 = performance.now();
+  // CPU time of the process tree per stage: wall time per stage is at the mercy of other work.
+  const marks: {stage: string; cpuMs: number}[] = [];
+  const markStage = (stage: string) => {
+    if (marks.at(-1)?.stage !== stage) marks.push({stage, cpuMs: sampler.cpuMs()});
+  };
   let details: Record<string, unknown> = {};
   let error: string | undefined;
   try {
-    details = await fn();
+    details = await fn(markStage);
   } catch (err) {
     error = err instanceof Error ? err.message : String(err);
   }
   const wallMs = Math.round(performance.now() - t0);
+  const endCpu = sampler.cpuMs();
   const w = window.end();
+  if (marks.length > 0) {
+    const stageCpuMs: Record<string, number> = {};
+    marks.forEach((m, i) => {
+      const next = marks[i + 1]?.cpuMs ?? endCpu;
+      stageCpuMs[m.stage] = (stageCpuMs[m.stage] ?? 0) + Math.round(next - m.cpuMs);
+    });
+    details.stageCpuMs = stageCpuMs;
+  }
   const measured: Measured = {
     wallMs,
     cpuMs: w.cpuMs,
@@ -83,10 +98,11 @@ const measure = async (
 };
 
 /** Logs stage changes of a renderWithAudio run, so a long run can be followed. */
-const progressLogger = (label: string) => {
+const progressLogger = (label: string, markStage: (stage: string) => void) => {
   let stage = '';
   let tenth = -1;
   return (p: GenerateProgress) => {
+    markStage(p.stage);
     const t = p.totalFrames ? Math.floor((10 * p.renderedFrames) / p.totalFrames) : 0;
     if (p.stage !== stage || (p.stage === 'rendering' && t !== tenth)) {
       stage = p.stage;
@@ -128,6 +144,39 @@ const simulatorStats = (sim: Simulator) => ({
   rateLimited: sim.requests.filter((r) => r.status === 429).length,
 });
 
+/**
+ * A sanity check on the outputs, not a speed measure: the RMS of each output's audio, and how far it is
+ * from the plain render's. `bare` has no generated layer, `plain` and ours play the same layers (close),
+ * `naive` plays other wavs (its proxies differ). Without it, a baseline that silently lost its layers
+ * would look like a fine baseline.
+ */
+const compareAudio = async (variants: CompositionRun['variants'], outDir: string): Promise<void> => {
+  const tracks = new Map<string, Float32Array>();
+  for (const [name, m] of Object.entries(variants)) {
+    if (!m || m.error) continue;
+    try {
+      tracks.set(name, await readAudioTrack(path.join(outDir, `${name}.mp4`)));
+    } catch (err) {
+      log(`could not read the audio of ${name}.mp4: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
+  const plain = tracks.get('plain');
+  for (const [name, track] of tracks) {
+    const m = variants[name as VariantName]!;
+    const lag = plain && name !== 'plain' ? bestLag(track, plain) : 0;
+    m.details.audio = {
+      seconds: round(track.length / AUDIO_TRACK_RATE, 3),
+      rms: round(rms(track), 4),
+      ...(plain && name !== 'plain'
+        ? {
+            lagVsPlainMs: round((1000 * lag) / AUDIO_TRACK_RATE, 2),
+            differenceRmsVsPlain: round(differenceRms(track, plain, lag), 4),
+          }
+        : {}),
+    };
+  }
+};
+
 const measureComposition = async (options: {
   comp: BenchComposition;
   run: number;
@@ -159,7 +208,7 @@ const measureComposition = async (options: {
   const ours = async (v: 'cold' | 'warm') => {
     const sim = await startSimulator({apiKey, taskLatencyMs: args.latencyMs});
     try {
-      const measured = await measure(sampler, label(v), async () => {
+      const measured = await measure(sampler, label(v), async (markStage) => {
         const result = await renderWithAudio({
           serveUrl,
           compositionId: comp.compositionId,
@@ -175,7 +224,7 @@ const measureComposition = async (options: {
           concurrency: args.concurrency,
           outputLocation: path.join(project.outDir, `${v}.mp4`),
           logger: createLogger({level: 'warn'}),
-          onProgress: progressLogger(label(v)),
+          onProgress: progressLogger(label(v), markStage),
         });
         return {
           timings: result.timings,
@@ -185,6 +234,8 @@ const measureComposition = async (options: {
           cachedSegments: result.segments.filter((s) => s.cached).length,
           billedSeconds: round(result.billedSeconds),
           outputBytes: statSync(result.outputLocation).size,
+          audioMode: result.audioMode,
+          audioPassReason: result.audioPassReason,
         };
       });
       measured.details.simulator = simulatorStats(sim);
@@ -197,22 +248,23 @@ const measureComposition = async (options: {
   if (comp.bareBaselinePossible) {
     // No manifest in the bundle: the plain render has no generated layer at all.
     rmSync(path.join(bundlePublicDir, manifestFolder(comp.compositionId)), {recursive: true, force: true});
-    variants.bare = await measure(sampler, label('bare'), async () => ({
-      ...(await renderPlain(plainOptions('bare'))),
+    variants.bare = await measure(sampler, label('bare'), async (markStage) => ({
+      ...(await renderPlain({...plainOptions('bare'), onStage: markStage})),
     }));
   }
   variants.cold = await ours('cold');
   if (!variants.cold.error) {
     // The manifest of the cold run is now in the bundle: the plain render plays its layers.
-    variants.plain = await measure(sampler, label('plain'), async () => ({
-      ...(await renderPlain(plainOptions('plain'))),
+    variants.plain = await measure(sampler, label('plain'), async (markStage) => ({
+      ...(await renderPlain({...plainOptions('plain'), readManifestFromBundle: true, onStage: markStage})),
     }));
     variants.warm = await ours('warm');
   }
   const sim = await startSimulator({apiKey, taskLatencyMs: args.latencyMs});
   try {
-    variants.naive = await measure(sampler, label('naive'), async () => ({
+    variants.naive = await measure(sampler, label('naive'), async (markStage) => ({
       ...(await renderNaive({
+        onStage: markStage,
         ...plainOptions('naive'),
         onProgress: framesLogger(label('naive')),
         bundlePublicDir,
@@ -230,6 +282,7 @@ const measureComposition = async (options: {
   } finally {
     await sim.close();
   }
+  await compareAudio(variants, project.outDir);
   rmSync(dir, {recursive: true, force: true});
 
   const ok = (v: VariantName) => (variants[v] && !variants[v].error ? variants[v] : undefined);
@@ -252,11 +305,18 @@ const measureComposition = async (options: {
   const measures: CompositionRun['measures'] = {ratios};
   for (const [name, m] of Object.entries(variants) as [VariantName, Measured][]) {
     if (m.error) continue;
+    const audio = m.details.audio as
+      | {rms: number; differenceRmsVsPlain?: number; lagVsPlainMs?: number}
+      | undefined;
     measures[name] = {
       wallMs: m.wallMs,
       cpuMs: m.cpuMs,
       peakRssMb: m.peakRssMb,
       otherCores: m.otherCores,
+      ...(audio ? {audioRms: audio.rms} : {}),
+      ...(audio?.differenceRmsVsPlain !== undefined
+        ? {audioDifferenceRmsVsPlain: audio.differenceRmsVsPlain}
+        : {}),
     };
     const t = m.details.timings as Record<string, number> | undefined;
     if ((name === 'cold' || name === 'warm') && t) {
@@ -275,6 +335,25 @@ const measureComposition = async (options: {
     if (name === 'naive' && t) {
       measures.naiveProfile = {...t};
       measures.naive.proxyKBPerSecond = round((m.details.proxyBytesPerSecond as number) / 1000, 1);
+    }
+    const cpu = m.details.stageCpuMs as Record<string, number> | undefined;
+    if (cpu) {
+      // renderWithAudio's progress stages, named as in its timings.
+      const ourStages: Record<string, string> = {
+        bundling: 'openMs',
+        rendering: 'framePassMs',
+        generating: 'waitAfterFramesMs',
+        publishing: 'publishMs',
+        audio: 'audioPassMs',
+        muxing: 'muxMs',
+        done: 'otherMs',
+      };
+      const named: Record<string, number> = {};
+      for (const [stage, ms] of Object.entries(cpu)) {
+        const key = name === 'cold' || name === 'warm' ? (ourStages[stage] ?? `${stage}Ms`) : `${stage}Ms`;
+        named[key] = (named[key] ?? 0) + ms;
+      }
+      measures[`${name}StageCpu`] = named;
     }
   }
   return {run, variants, ratios, measures};
@@ -325,20 +404,33 @@ const printTable = (comp: CompositionResult, args: BenchArgs) => {
   for (const [title, key, scale, digits] of [
     ['wall (s)', 'wallMs', 1000, 1],
     ['peak RSS of the process tree (MB)', 'peakRssMb', 1, 0],
+    ['CPU time of the process tree (s)', 'cpuMs', 1000, 1],
     ['other work on the machine (cores)', 'otherCores', 1, 2],
+    ['audio RMS (sanity: generated layers present)', 'audioRms', 1, 4],
+    ['audio RMS of the difference to plain (aligned)', 'audioDifferenceRmsVsPlain', 1, 4],
+    ['plain render audio later than this by (ms)', 'audioLagVsPlainMs', 1, 1],
   ] as const) {
     lines.push(`  ${title}`);
-    for (const v of variants) if (s[v]) row(`    ${v}`, fmt(s[v][key], scale, digits));
+    for (const v of variants) if (s[v]?.[key]) row(`    ${v}`, fmt(s[v][key], scale, digits));
   }
-  for (const [title, key] of [
-    ['stage profile, ours cold (s)', 'coldProfile'],
-    ['stage profile, ours warm (s)', 'warmProfile'],
-    ['stage profile, naive (s)', 'naiveProfile'],
+  for (const [title, wallKey, cpuKey] of [
+    ['stage profile, ours cold: wall s  |  CPU s', 'coldProfile', 'coldStageCpu'],
+    ['stage profile, ours warm: wall s  |  CPU s', 'warmProfile', 'warmStageCpu'],
+    ['stage profile, naive: wall s  |  CPU s', 'naiveProfile', 'naiveStageCpu'],
+    ['stage profile, plain: CPU s', null, 'plainStageCpu'],
+    ['stage profile, bare: CPU s', null, 'bareStageCpu'],
   ] as const) {
-    if (!s[key]) continue;
+    const wall = wallKey ? s[wallKey] : undefined;
+    const cpu = s[cpuKey];
+    if (!wall && !cpu) continue;
     lines.push(`  ${title}`);
-    for (const [stage, summary] of Object.entries(s[key]))
-      row(`    ${stage.replace(/Ms$/, '')}`, fmt(summary, 1000, 1));
+    for (const stage of new Set([...Object.keys(wall ?? {}), ...Object.keys(cpu ?? {})])) {
+      const cpuText = fmt(cpu?.[stage], 1000, 1);
+      row(
+        `    ${stage.replace(/Ms$/, '')}`,
+        wallKey ? `${fmt(wall?.[stage], 1000, 1)}  |  ${cpuText}` : cpuText,
+      );
+    }
   }
   process.stdout.write(`${lines.join('\n')}\n`);
 };

@@ -5,16 +5,20 @@ const CLOCK_TICKS_PER_SECOND = 100;
 /** Page size for /proc/<pid>/statm; 4 KiB on x86-64 and the default arm64 kernels. */
 const PAGE_BYTES = 4096;
 
-type ProcStat = {pid: number; ppid: number; cpuTicks: number};
+type ProcStat = {pid: number; ppid: number; startTicks: number; ownCpuTicks: number};
 
 /** Fields of /proc/<pid>/stat; the command name (field 2) may hold spaces and parentheses. */
 const readProcStat = (pid: number): ProcStat | null => {
   try {
     const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
     const rest = text.slice(text.lastIndexOf(')') + 2).split(' ');
-    // rest[0] is field 3 (state): ppid is field 4, utime/stime/cutime/cstime are fields 14–17.
-    const ticks = Number(rest[11]) + Number(rest[12]) + Number(rest[13]) + Number(rest[14]);
-    return {pid, ppid: Number(rest[1]), cpuTicks: ticks};
+    // rest[0] is field 3 (state): ppid is field 4, utime/stime fields 14–15, starttime field 22.
+    return {
+      pid,
+      ppid: Number(rest[1]),
+      startTicks: Number(rest[19]),
+      ownCpuTicks: Number(rest[11]) + Number(rest[12]),
+    };
   } catch {
     return null;
   }
@@ -49,14 +53,6 @@ export const listProcessTree = (rootPid: number): ProcStat[] => {
   return tree;
 };
 
-/**
- * CPU time used so far by the tree: own and reaped children's time of every live member. A child that
- * exits moves its time into its parent's "children" counters, so the sum only grows while the tree's
- * root reaps its children (node and Chromium do).
- */
-export const treeCpuMs = (rootPid: number): number =>
-  (listProcessTree(rootPid).reduce((sum, s) => sum + s.cpuTicks, 0) * 1000) / CLOCK_TICKS_PER_SECOND;
-
 /** Busy CPU time of the whole machine so far (all cores, every process), from /proc/stat. */
 export const machineBusyMs = (): number => {
   const line = readFileSync('/proc/stat', 'utf8').split('\n')[0];
@@ -77,6 +73,12 @@ export type ProcessTreeWindow = {
 };
 
 export type ProcessTreeSampler = {
+  /**
+   * CPU time used by the tree since the sampler started: the own time of every process seen in it,
+   * as of its last sample (a process living less than one interval, or the last interval of a process,
+   * is missed: an undercount of at most one interval per process).
+   */
+  cpuMs(): number;
   /** Starts a measurement window; `end()` returns what was seen since. Windows may not overlap. */
   begin(): {end: () => ProcessTreeWindow};
   stop(): void;
@@ -91,37 +93,51 @@ export const sampleProcessTree = (
 ): ProcessTreeSampler => {
   const rootPid = options.rootPid ?? process.pid;
   const intervalMs = options.intervalMs ?? 200;
+  // Own CPU time last seen per process (pid + start time, as pids are reused). Children's counters of
+  // /proc/<pid>/stat are not used: Remotion kills the browser's process group on close, the helpers are
+  // then reaped by init, and their time would never reach any counter of the tree.
+  const ownTicks = new Map<string, number>();
   let peakRss = 0;
   let peakProcesses = 0;
   let samples = 0;
   const sample = () => {
     const tree = listProcessTree(rootPid);
-    const rss = tree.reduce((sum, s) => sum + readRssBytes(s.pid), 0);
+    let rss = 0;
+    for (const p of tree) {
+      rss += readRssBytes(p.pid);
+      const key = `${p.pid}:${p.startTicks}`;
+      ownTicks.set(key, Math.max(ownTicks.get(key) ?? 0, p.ownCpuTicks));
+    }
     peakRss = Math.max(peakRss, rss);
     peakProcesses = Math.max(peakProcesses, tree.length);
     samples++;
   };
+  const cpuMs = () => {
+    sample();
+    let ticks = 0;
+    for (const t of ownTicks.values()) ticks += t;
+    return (ticks * 1000) / CLOCK_TICKS_PER_SECOND;
+  };
   const timer = setInterval(sample, intervalMs);
   timer.unref();
   return {
+    cpuMs,
     begin() {
       peakRss = 0;
       peakProcesses = 0;
       samples = 0;
-      sample();
-      const cpu0 = treeCpuMs(rootPid);
+      const cpu0 = cpuMs();
       const busy0 = machineBusyMs();
       return {
         end: () => {
-          sample();
-          const cpuMs = treeCpuMs(rootPid) - cpu0;
+          const cpu = cpuMs() - cpu0;
           const busyMs = machineBusyMs() - busy0;
           return {
             peakRssMb: Math.round(peakRss / 1e6),
             peakProcesses,
             samples,
-            cpuMs: Math.round(cpuMs),
-            otherCpuMs: Math.max(0, Math.round(busyMs - cpuMs)),
+            cpuMs: Math.round(cpu),
+            otherCpuMs: Math.max(0, Math.round(busyMs - cpu)),
           };
         },
       };
