@@ -24,12 +24,18 @@ export class FfmpegError extends MMAudioError {
 /**
  * Runs Remotion's bundled ffmpeg/ffprobe (from @remotion/compositor-*), so no system ffmpeg is needed.
  * Paths in `args` must be absolute: the binary runs in its own directory.
- * Resolves with all of stdout as a Buffer (use small outputs, or raw frames at low resolution).
+ * Resolves with all of stdout as a Buffer (use small outputs, or raw frames at low resolution), unless
+ * `onStdout` consumes it as it streams.
  */
 export const runFf = (
   bin: 'ffmpeg' | 'ffprobe',
   args: string[],
-  options: {signal?: AbortSignal; binariesDirectory?: string | null} = {},
+  options: {
+    signal?: AbortSignal;
+    binariesDirectory?: string | null;
+    /** Consume stdout as it comes (e.g. to hash raw frames) instead of buffering it; `stdout` is then empty. */
+    onStdout?: (chunk: Buffer) => void;
+  } = {},
 ): Promise<FfmpegResult> => {
   return new Promise((resolve, reject) => {
     if (options.signal?.aborted) {
@@ -48,7 +54,7 @@ export const runFf = (
     );
     const out: Buffer[] = [];
     let err = '';
-    child.stdout.on('data', (d: Buffer) => out.push(d));
+    child.stdout.on('data', (d: Buffer) => (options.onStdout ? options.onStdout(d) : out.push(d)));
     child.stderr.on('data', (d: Buffer) => {
       err += d.toString();
       if (err.length > 200_000) err = err.slice(-100_000);

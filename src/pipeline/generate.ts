@@ -371,6 +371,9 @@ export const runGeneration = async (o: NormalizedGenerateOptions): Promise<Gener
             signal,
           }),
         );
+        logger.verbose(
+          `Segment ${segment.index + 1}: proxy ${(proxy.bytes / 1024).toFixed(0)} kB, picture ${proxy.pictureHash.slice(0, 12)}`,
+        );
         const p = segmentParams[segment.index];
         const keyBase = {
           model: setup!.model,

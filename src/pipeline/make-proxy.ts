@@ -1,7 +1,7 @@
+import {createHash} from 'node:crypto';
 import {stat} from 'node:fs/promises';
 import {runFf} from '../media/ffmpeg.ts';
 import type {RenderedChunk} from './frame-pass.ts';
-import {hashFile} from './hash.ts';
 
 /** What MMAudio reads: it sees no more than 25 fps and a short edge of 384 px. */
 export const PROXY_FPS = 25;
@@ -13,8 +13,9 @@ export type SegmentProxy = {
   path: string;
   bytes: number;
   /**
-   * sha256 of the proxy file. Encoding is deterministic (same frames, same settings → same bytes), so this
-   * changes exactly when the picture the service would see changes.
+   * sha256 of the proxy's frames as they go into the encoder (proxy size, 25 fps, yuv420p): changes
+   * exactly when the picture the service would see changes. Not the file's hash: x264 was measured to
+   * give a few different bytes for identical frames now and then, and a cache must not pay for that.
    */
   pictureHash: string;
 };
@@ -65,7 +66,7 @@ export const makeSegmentProxy = async (options: {
   const joined = used.map((_, i) => `[c${i}]`).join('');
   filters.push(
     used.length > 1 ? `${joined}concat=n=${used.length}:v=1:a=0[cat]` : `${joined}copy[cat]`,
-    `[cat]scale=${width}:${height}:flags=bicubic,format=yuv420p[v]`,
+    `[cat]scale=${width}:${height}:flags=bicubic,format=yuv420p,split[v][h]`,
   );
   const durationInSeconds = (endFrame - startFrame) / fps;
   args.push(
@@ -89,8 +90,21 @@ export const makeSegmentProxy = async (options: {
     '-movflags',
     '+faststart',
     options.outputPath,
+    // The same frames, raw, for the picture hash.
+    '-map',
+    '[h]',
+    '-r',
+    String(PROXY_FPS),
+    '-t',
+    durationInSeconds.toFixed(6),
+    '-c:v',
+    'rawvideo',
+    '-f',
+    'image2pipe',
+    'pipe:1',
   );
-  await runFf('ffmpeg', args, {signal: options.signal});
+  const hash = createHash('sha256');
+  await runFf('ffmpeg', args, {signal: options.signal, onStdout: (chunk) => hash.update(chunk)});
   const bytes = (await stat(options.outputPath)).size;
-  return {path: options.outputPath, bytes, pictureHash: await hashFile(options.outputPath)};
+  return {path: options.outputPath, bytes, pictureHash: hash.digest('hex')};
 };
