@@ -1,7 +1,8 @@
-import {existsSync, readdirSync} from 'node:fs';
+import {existsSync, readdirSync, readFileSync} from 'node:fs';
 import path from 'node:path';
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
 import {type Simulator, startSimulator} from '../../src/simulator/index.ts';
+import {makeTestMp4} from './helpers/make-mp4.ts';
 import {
   ENTRY,
   listFiles,
@@ -135,4 +136,43 @@ describe('Ctrl-C', () => {
     expect(submits()).toHaveLength(3);
     expect(again.stdout).toMatch(/resuming task/);
   }, 240_000);
+});
+
+describe('remotion-mmaudio simulate', () => {
+  it('serves the API contract: the documented request gets 202, a request without a key 401', async () => {
+    let url = '';
+    const server = runCli(['simulate', '--port', '0'], {
+      env: {QUBICO_API_KEY: ''},
+      onStdout: (chunk) => {
+        url ||= /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(chunk)?.[1] ?? '';
+      },
+    });
+    const deadline = Date.now() + 30_000;
+    while (!url && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    const video = readFileSync(await makeTestMp4({seconds: 2})).toString('base64');
+    const body = JSON.stringify({model: 'Qubico/mmaudio', input: {video, prompt: 'rain on a tin roof'}});
+    const accepted = await fetch(`${url}/v1/inference`, {
+      method: 'POST',
+      headers: {'x-api-key': 'any-key', 'content-type': 'application/json'},
+      body,
+    });
+    expect(accepted.status).toBe(202);
+    const task = (await accepted.json()) as {task_id: string; status: string; model: string};
+    expect(task).toMatchObject({status: 'pending', model: 'Qubico/mmaudio'});
+    expect(task.task_id).toMatch(/\S/);
+    const unauthorised = await fetch(`${url}/v1/inference`, {
+      method: 'POST',
+      headers: {'content-type': 'application/json'},
+      body,
+    });
+    expect(unauthorised.status).toBe(401);
+    expect(await unauthorised.json()).toMatchObject({
+      error: {code: expect.any(String), message: expect.any(String)},
+    });
+    if (server.pid) process.kill(server.pid, 'SIGINT');
+    const stopped = await server.done;
+    expect(stopped.code).toBe(0);
+    expect(stopped.stdout).toMatch(/Stopped after 2 requests/);
+  }, 60_000);
 });

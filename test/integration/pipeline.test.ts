@@ -1,4 +1,6 @@
-import {existsSync, readFileSync} from 'node:fs';
+import {copyFileSync, existsSync, mkdirSync, readFileSync} from 'node:fs';
+import {createServer} from 'node:http';
+import type {AddressInfo} from 'node:net';
 import path from 'node:path';
 import {afterAll, afterEach, beforeAll, describe, expect, it} from 'vitest';
 import {QuotaExceededError} from '../../src/api/errors.ts';
@@ -180,6 +182,53 @@ describe('failures and spending limits', () => {
     await expect(run).rejects.toMatchObject({exitCode: 2});
     expect(sim.requests).toHaveLength(0);
     expect(await quota.used()).toBe(497);
+  }, 120_000);
+});
+
+describe('hosting proxies yourself', () => {
+  it('sends the URL returned by `upload` instead of base64, and the service fetches it', async () => {
+    sim = await startSimulator({apiKey: KEY, taskLatencyMs: 300});
+    project = makeTempProject();
+    const hosted = path.join(project.dir, 'hosted');
+    mkdirSync(hosted);
+    const server = createServer((req, res) => {
+      const file = path.join(hosted, path.basename(req.url ?? ''));
+      if (!existsSync(file)) {
+        res.writeHead(404).end();
+        return;
+      }
+      res.writeHead(200, {'content-type': 'video/mp4'}).end(readFileSync(file));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const {port} = server.address() as AddressInfo;
+    const uploads: {segmentIndex: number; bytes: number}[] = [];
+    try {
+      const result = await generateAudio(
+        options({
+          inputProps: testTimelineProps({durationInSeconds: 20, fps: 5}),
+          maxSegmentSeconds: 12,
+          upload: async (file, info) => {
+            uploads.push(info);
+            const name = `segment-${info.segmentIndex}.mp4`;
+            copyFileSync(file, path.join(hosted, name));
+            return `http://127.0.0.1:${port}/${name}`;
+          },
+        }),
+      );
+      expect(result.segments).toHaveLength(2);
+      expect(uploads.map((u) => u.segmentIndex).sort()).toEqual([0, 1]);
+      expect(uploads.every((u) => u.bytes > 0)).toBe(true);
+      const tasks = [...sim.tasks.values()];
+      expect(tasks).toHaveLength(2);
+      // The service hashed what it fetched: the very proxies that were uploaded.
+      for (const u of uploads) {
+        const bytes = readFileSync(path.join(hosted, `segment-${u.segmentIndex}.mp4`));
+        expect(tasks.some((t) => t.videoBytes === bytes.length)).toBe(true);
+      }
+      expect(submits()).toHaveLength(2);
+    } finally {
+      server.close();
+    }
   }, 120_000);
 });
 
