@@ -487,7 +487,7 @@ describe('fault suite: full render runs against the simulator', () => {
       const env = await newCase('footsteps on gravel, a door creaks', {taskLatencyMs: 300});
       const port = await freePort();
       const evil = await startEvilServer();
-      const POLL_MAX = 4000;
+      const POLL_MAX = 2500;
       // Task 1's call comes twice, task 2's with a wrong secret, task 3's never. The knobs are read when
       // a task finishes (300 ms after its submit); segments are submitted seconds apart.
       const knobs = [{duplicate: true}, {wrongSecret: true}, {drop: true}];
@@ -828,7 +828,7 @@ describe('fault suite: full render runs against the simulator', () => {
               ? {sampleRate: 16_000, channels: 1}
               : null;
         f.resultCount = shape === 'two results' ? 2 : 1;
-        f.setTaskLatency(int(5000, 10_000));
+        f.setTaskLatency(int(4000, 8000));
         f.webhook = pick(webhookKnobs);
       };
       setShape();
@@ -856,7 +856,7 @@ describe('fault suite: full render runs against the simulator', () => {
         summary,
         [
           {
-            case: `all together at random (seed ${SEED}), 7 segments, webhooks on, task latency 5–10 s`,
+            case: `all together at random (seed ${SEED}), 7 segments, webhooks on, task latency 4–8 s`,
             detail:
               `queued: ${queued.map((q) => q.what).join(', ')}${extra.length ? `, ${extra.join(', ')}` : ''}; ` +
               `injected: ${consumed.length} request faults, ${failedVideos.size} task failure(s); shapes: ${applied.join(', ')}; ` +
