@@ -98,94 +98,115 @@ export const createQubicoBackend = (options: QubicoBackendOptions): AudioBackend
     }
   };
 
+  const generate = async (
+    request: BackendRequest,
+    {signal, logger}: {signal?: AbortSignal; logger: Logger},
+  ): Promise<BackendResult> => {
+    const label = `Segment ${request.segmentIndex + 1}`;
+    let submits = 0;
+    const video = await videoFor(request);
+    for (let attempt = 1; ; attempt++) {
+      signal?.throwIfAborted();
+      const outcome = await client.withTaskSlot(
+        async () => {
+          const entry = await journal.get(request.cacheKey);
+          let taskId: string;
+          let estimatedTimeSeconds: number | null = null;
+          if (entry?.state === 'submitted' && entry.taskId && entry.baseUrl === client.baseUrl) {
+            taskId = entry.taskId;
+            estimatedTimeSeconds = entry.estimatedTimeSeconds;
+            logger.info(`${label}: resuming task ${taskId} from an earlier run (no new submit).`);
+          } else {
+            if (entry?.state === 'submitting') {
+              logger.warn(
+                `${label}: an earlier submit of this segment got no task id back (the run was interrupted, or the answer was lost); that task may have been billed but cannot be resumed. Submitting again.`,
+              );
+            }
+            const base = {
+              cacheKey: request.cacheKey,
+              baseUrl: client.baseUrl,
+              segmentIndex: request.segmentIndex,
+              seed: request.seed,
+            };
+            await journal.recordIntent(base);
+            const task = await client.submit(
+              {
+                video,
+                prompt: request.prompt,
+                negativePrompt: request.negativePrompt,
+                steps: request.steps,
+                seed: request.seed,
+              },
+              {signal},
+            );
+            submits++;
+            taskId = task.task_id;
+            estimatedTimeSeconds = task.estimated_time ?? null;
+            await journal.recordSubmitted({...base, taskId, estimatedTimeSeconds});
+            logger.verbose(`${label}: submitted task ${taskId}.`);
+          }
+          try {
+            const done = await client.waitForTask(taskId, {
+              signal,
+              timeoutMs: taskTimeoutMs,
+              estimatedTimeSeconds,
+              onUpdate: (t) => logger.trace(`${label}: task ${t.task_id} is ${t.status}`),
+            });
+            return {kind: 'completed' as const, task: done};
+          } catch (err) {
+            if (err instanceof TaskFailedError) {
+              // A failed task is finished at the service: forget it so the next attempt submits anew.
+              await journal.remove(request.cacheKey);
+              return {kind: 'failed' as const, error: err};
+            }
+            throw err;
+          }
+        },
+        {signal},
+      );
+      if (outcome.kind === 'failed') {
+        if (attempt >= maxTaskAttempts) {
+          throw new SegmentGenerationError(
+            request.segmentIndex,
+            `the service failed the task ${attempt} time${attempt === 1 ? '' : 's'} (last: ${outcome.error.message}). ` +
+              'Completed segments are cached; run again to retry this one.',
+            {cause: outcome.error},
+          );
+        }
+        logger.warn(
+          `${label}: task ${outcome.error.taskId} failed at the service; resubmitting (attempt ${attempt + 1} of ${maxTaskAttempts}).`,
+        );
+        continue;
+      }
+      await rm(request.outputPath, {force: true});
+      await download(request, outcome.task, logger, signal);
+      return {
+        wavPath: request.outputPath,
+        taskId: outcome.task.task_id,
+        // A resumed task was billed by the run that submitted it.
+        billedSeconds: submits > 0 ? request.durationInSeconds : 0,
+        submits,
+      };
+    }
+  };
+
   return {
     name: 'qubico',
-    async generate(request, {signal, logger}): Promise<BackendResult> {
-      const label = `Segment ${request.segmentIndex + 1}`;
-      let submits = 0;
-      const video = await videoFor(request);
-      for (let attempt = 1; ; attempt++) {
-        signal?.throwIfAborted();
-        const outcome = await client.withTaskSlot(
-          async () => {
-            const entry = await journal.get(request.cacheKey);
-            let taskId: string;
-            let estimatedTimeSeconds: number | null = null;
-            if (entry?.state === 'submitted' && entry.taskId && entry.baseUrl === client.baseUrl) {
-              taskId = entry.taskId;
-              estimatedTimeSeconds = entry.estimatedTimeSeconds;
-              logger.info(`${label}: resuming task ${taskId} from an earlier run (no new submit).`);
-            } else {
-              if (entry?.state === 'submitting') {
-                logger.warn(
-                  `${label}: an earlier run stopped while submitting this segment; that task may have been billed but its id is unknown. Submitting again.`,
-                );
-              }
-              const base = {
-                cacheKey: request.cacheKey,
-                baseUrl: client.baseUrl,
-                segmentIndex: request.segmentIndex,
-                seed: request.seed,
-              };
-              await journal.recordIntent(base);
-              const task = await client.submit(
-                {
-                  video,
-                  prompt: request.prompt,
-                  negativePrompt: request.negativePrompt,
-                  steps: request.steps,
-                  seed: request.seed,
-                },
-                {signal},
-              );
-              submits++;
-              taskId = task.task_id;
-              estimatedTimeSeconds = task.estimated_time ?? null;
-              await journal.recordSubmitted({...base, taskId, estimatedTimeSeconds});
-              logger.verbose(`${label}: submitted task ${taskId}.`);
-            }
-            try {
-              const done = await client.waitForTask(taskId, {
-                signal,
-                timeoutMs: taskTimeoutMs,
-                estimatedTimeSeconds,
-                onUpdate: (t) => logger.trace(`${label}: task ${t.task_id} is ${t.status}`),
-              });
-              return {kind: 'completed' as const, task: done};
-            } catch (err) {
-              if (err instanceof TaskFailedError) {
-                // A failed task is finished at the service: forget it so the next attempt submits anew.
-                await journal.remove(request.cacheKey);
-                return {kind: 'failed' as const, error: err};
-              }
-              throw err;
-            }
-          },
-          {signal},
-        );
-        if (outcome.kind === 'failed') {
-          if (attempt >= maxTaskAttempts) {
-            throw new SegmentGenerationError(
-              request.segmentIndex,
-              `the service failed the task ${attempt} time${attempt === 1 ? '' : 's'} (last: ${outcome.error.message}). ` +
-                'Completed segments are cached; run again to retry this one.',
-              {cause: outcome.error},
-            );
-          }
-          logger.warn(
-            `${label}: task ${outcome.error.taskId} failed at the service; resubmitting (attempt ${attempt + 1} of ${maxTaskAttempts}).`,
-          );
-          continue;
+    async generate(request, context): Promise<BackendResult> {
+      try {
+        return await generate(request, context);
+      } catch (err) {
+        // Every failure names its segment, so the user knows which one to look at. A cancellation and
+        // bad input (exit code 2, nothing sent) stay as they are.
+        if (
+          err instanceof SegmentGenerationError ||
+          context.signal?.aborted ||
+          (err instanceof MMAudioError && err.exitCode === 2)
+        ) {
+          throw err;
         }
-        await rm(request.outputPath, {force: true});
-        await download(request, outcome.task, logger, signal);
-        return {
-          wavPath: request.outputPath,
-          taskId: outcome.task.task_id,
-          // A resumed task was billed by the run that submitted it.
-          billedSeconds: submits > 0 ? request.durationInSeconds : 0,
-          submits,
-        };
+        const message = err instanceof Error ? err.message : String(err);
+        throw new SegmentGenerationError(request.segmentIndex, message, {cause: err});
       }
     },
   };

@@ -714,7 +714,7 @@ describe('fault suite: full render runs against the simulator', () => {
           `run 2 created ${newTasks.length} tasks, expected 1 for segment 1`,
         );
         postRow.check(
-          /stopped while submitting/.test(second.log),
+          /earlier submit of this segment got no task id back/.test(second.log),
           'run 2 did not warn about the unknown submit',
         );
         slowRow.check(
