@@ -1,5 +1,4 @@
 import path from 'node:path';
-import {makeCancelSignal, renderMedia} from '@remotion/renderer';
 import type {RemotionSession} from './remotion-session.ts';
 
 export type RenderedChunk = {
@@ -51,15 +50,9 @@ export const runFramePass = async (options: {
     const chunk = options.chunks[index];
     const file = path.join(options.directory, `chunk-${String(index).padStart(3, '0')}.mp4`);
     const audioFile = path.join(options.directory, `chunk-${String(index).padStart(3, '0')}.wav`);
-    const {cancelSignal, cancel} = makeCancelSignal();
-    const onAbort = () => cancel();
-    options.signal?.addEventListener('abort', onAbort, {once: true});
     let chunkFrames = 0;
-    try {
-      await renderMedia({
-        serveUrl: session.serveUrl,
-        composition: session.composition,
-        inputProps: session.inputProps,
+    await session.render(
+      {
         codec: 'h264',
         separateAudioTo: audioFile,
         audioCodec: 'pcm-16',
@@ -78,13 +71,8 @@ export const runFramePass = async (options: {
         frameRange: [chunk.startFrame, chunk.endFrame - 1],
         outputLocation: file,
         overwrite: true,
-        puppeteerInstance: session.browser,
-        browserExecutable: session.resolvedBrowser.browserExecutable,
-        chromeMode: session.resolvedBrowser.chromeMode,
         concurrency: options.concurrency,
         envVariables: {REMOTION_MMAUDIO_PASS: 'frames'},
-        logLevel: session.remotionLogLevel,
-        cancelSignal,
         onProgress: (p) => {
           chunkFrames = p.renderedFrames;
           options.onProgress?.({
@@ -94,13 +82,9 @@ export const runFramePass = async (options: {
             chunks: options.chunks.length,
           });
         },
-      });
-    } catch (err) {
-      options.signal?.throwIfAborted();
-      throw err;
-    } finally {
-      options.signal?.removeEventListener('abort', onAbort);
-    }
+      },
+      options.signal,
+    );
     doneFrames += chunkFrames;
     options.onChunk({index, startFrame: chunk.startFrame, endFrame: chunk.endFrame, file, audioFile});
   }

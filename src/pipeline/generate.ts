@@ -29,12 +29,12 @@ import {
   type NormalizedGenerateOptions,
   normalizeGenerateOptions,
 } from './options.ts';
-import {type PlannedSegment, PRICE_PER_SECOND_USD, planSegments, type SegmentPlan} from './plan.ts';
+import {type PlannedSegment, PRICE_PER_SECOND_USD, type SegmentPlan} from './plan.ts';
 import {cleanStaleTempFiles, publishManifest} from './publish.ts';
 import {openRemotionSession, type RemotionSession} from './remotion-session.ts';
 import {renderChunksFor} from './render-chunks.ts';
 import {resolveBrowser} from './resolve-browser.ts';
-import {paramsForSegment, resolveAudioParams, type SegmentParams} from './segment-params.ts';
+import {planForComposition} from './segment-params.ts';
 import {createSerialQueue} from './serial-queue.ts';
 
 /** Model id recorded for the offline synthesiser in cache keys; bump when its output changes. */
@@ -266,16 +266,8 @@ export const runGeneration = async (o: NormalizedGenerateOptions): Promise<Gener
   };
   try {
     const {composition} = session;
-    const params = resolveAudioParams(o, session.inputProps);
-    const plan = planSegments({
-      durationInFrames: composition.durationInFrames,
-      fps: composition.fps,
-      maxSegmentSeconds: o.maxSegmentSeconds,
-      overlapSeconds: o.overlapSeconds,
-      cutFrames: params.scenes.map((s) => s.from),
-    });
+    const {params, plan, segmentParams} = planForComposition(o, composition, session.inputProps);
     for (const warning of plan.warnings) logger.warn(warning);
-    const segmentParams: SegmentParams[] = plan.segments.map((s) => paramsForSegment(s, params));
     if (backendName === 'qubico') {
       const missing = plan.segments.find((s) => !segmentParams[s.index].prompt);
       if (missing) {

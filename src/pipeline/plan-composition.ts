@@ -1,8 +1,8 @@
 import {type GenerateAudioOptions, normalizeGenerateOptions} from './options.ts';
-import {planSegments, type SegmentPlan} from './plan.ts';
+import type {SegmentPlan} from './plan.ts';
 import {openRemotionSession} from './remotion-session.ts';
 import {resolveBrowser} from './resolve-browser.ts';
-import {paramsForSegment, resolveAudioParams, type SegmentParams} from './segment-params.ts';
+import {planForComposition, type SegmentParams} from './segment-params.ts';
 
 export type CompositionPlan = {
   compositionId: string;
@@ -33,21 +33,14 @@ export const planComposition = async (options: GenerateAudioOptions): Promise<Co
   });
   try {
     const {composition} = session;
-    const resolved = resolveAudioParams(o, session.inputProps);
-    const plan = planSegments({
-      durationInFrames: composition.durationInFrames,
-      fps: composition.fps,
-      maxSegmentSeconds: o.maxSegmentSeconds,
-      overlapSeconds: o.overlapSeconds,
-      cutFrames: resolved.scenes.map((s) => s.from),
-    });
+    const {params, plan, segmentParams} = planForComposition(o, composition, session.inputProps);
     return {
       compositionId: o.compositionId,
       width: composition.width,
       height: composition.height,
       plan,
-      params: plan.segments.map((s) => paramsForSegment(s, resolved)),
-      seed: resolved.seed,
+      params: segmentParams,
+      seed: params.seed,
     };
   } finally {
     await session.close();

@@ -6,7 +6,10 @@ import {
   getCompositions,
   type HeadlessBrowser,
   type LogLevel,
+  makeCancelSignal,
   openBrowser,
+  type RenderMediaOptions,
+  renderMedia,
   selectComposition,
 } from '@remotion/renderer';
 import type {VideoConfig} from 'remotion';
@@ -28,8 +31,25 @@ export type RemotionSession = {
   browser: HeadlessBrowser;
   resolvedBrowser: ResolvedBrowser;
   remotionLogLevel: LogLevel;
+  /**
+   * `renderMedia` of this session's composition with its bundle, browser and log level filled in, and an
+   * AbortSignal bridged to Remotion's cancel signal (an abort rejects with the signal's reason).
+   */
+  render(options: SessionRenderOptions, signal?: AbortSignal): Promise<void>;
   close(): Promise<void>;
 };
+
+export type SessionRenderOptions = Omit<
+  RenderMediaOptions,
+  | 'serveUrl'
+  | 'composition'
+  | 'inputProps'
+  | 'puppeteerInstance'
+  | 'browserExecutable'
+  | 'chromeMode'
+  | 'logLevel'
+  | 'cancelSignal'
+>;
 
 /** Remotion's own logs are one level quieter than ours: its verbose level prints every frame. */
 export const toRemotionLogLevel = (logger: Logger): LogLevel =>
@@ -146,14 +166,39 @@ export const openRemotionSession = async (options: {
       }
       throw new UsageError(`Could not load composition "${options.compositionId}": ${message}`, {cause: err});
     }
+    const inputProps = composition.props as Record<string, unknown>;
     return {
       serveUrl,
       bundlePublicDir,
       composition,
-      inputProps: composition.props as Record<string, unknown>,
+      inputProps,
       browser,
       resolvedBrowser: options.resolvedBrowser,
       remotionLogLevel,
+      render: async (renderOptions, signal) => {
+        signal?.throwIfAborted();
+        const {cancelSignal, cancel} = makeCancelSignal();
+        const onAbort = () => cancel();
+        signal?.addEventListener('abort', onAbort, {once: true});
+        try {
+          await renderMedia({
+            ...renderOptions,
+            serveUrl,
+            composition,
+            inputProps,
+            puppeteerInstance: browser,
+            browserExecutable,
+            chromeMode,
+            logLevel: remotionLogLevel,
+            cancelSignal,
+          });
+        } catch (err) {
+          signal?.throwIfAborted();
+          throw err;
+        } finally {
+          signal?.removeEventListener('abort', onAbort);
+        }
+      },
       close: async () => {
         await browser.close({silent: true});
       },

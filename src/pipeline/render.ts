@@ -1,6 +1,5 @@
 import {copyFile, mkdir, rename, rm, writeFile} from 'node:fs/promises';
 import path from 'node:path';
-import {makeCancelSignal, renderMedia} from '@remotion/renderer';
 import {UsageError} from '../errors.ts';
 import {tempPathFor} from '../media/atomic.ts';
 import {runFf} from '../media/ffmpeg.ts';
@@ -183,31 +182,18 @@ const renderAudioPass = async (options: {
   concurrency: number | null;
   signal?: AbortSignal;
 }): Promise<void> => {
-  const {session} = options;
-  const {cancelSignal, cancel} = makeCancelSignal();
-  const onAbort = () => cancel();
-  options.signal?.addEventListener('abort', onAbort, {once: true});
-  try {
-    await renderMedia({
-      serveUrl: session.serveUrl,
-      composition: session.composition,
-      inputProps: session.inputProps,
+  await options.session.render(
+    {
       codec: 'wav',
       outputLocation: options.audioFile,
       overwrite: true,
-      puppeteerInstance: session.browser,
-      browserExecutable: session.resolvedBrowser.browserExecutable,
-      chromeMode: session.resolvedBrowser.chromeMode,
       concurrency: options.concurrency,
-      logLevel: session.remotionLogLevel,
-      cancelSignal,
       // Props resolved before generation may carry an old manifest (withGeneratedAudioManifest):
       // this tells <GeneratedAudio /> to read the manifest just published.
       envVariables: {REMOTION_MMAUDIO_PASS: 'audio'},
       // An audio track even when everything is silent, so the mux always has one.
       enforceAudioTrack: true,
-    });
-  } finally {
-    options.signal?.removeEventListener('abort', onAbort);
-  }
+    },
+    options.signal,
+  );
 };

@@ -1,7 +1,7 @@
 import {UsageError} from '../errors.ts';
 import {DEFAULT_STEPS, type MmaudioProps, mmaudioPropsSchema} from '../react/props-schema.ts';
 import type {NormalizedGenerateOptions} from './options.ts';
-import type {PlannedSegment} from './plan.ts';
+import {type PlannedSegment, planSegments, type SegmentPlan} from './plan.ts';
 
 export type SceneParams = {from: number; prompt: string; negativePrompt: string | null};
 
@@ -71,4 +71,27 @@ export const paramsForSegment = (segment: PlannedSegment, params: ResolvedAudioP
     negativePrompt: scene?.negativePrompt ?? params.negativePrompt,
     steps: params.steps,
   };
+};
+
+/**
+ * The plan of a loaded composition and the prompt settings of each of its segments: its scene starts are
+ * the preferred seams. Shared by `plan` (which prints it) and `generate` (which runs it).
+ */
+export const planForComposition = (
+  options: Pick<
+    NormalizedGenerateOptions,
+    'prompt' | 'negativePrompt' | 'steps' | 'seed' | 'compositionId' | 'maxSegmentSeconds' | 'overlapSeconds'
+  >,
+  composition: {durationInFrames: number; fps: number},
+  props: Record<string, unknown>,
+): {params: ResolvedAudioParams; plan: SegmentPlan; segmentParams: SegmentParams[]} => {
+  const params = resolveAudioParams(options, props);
+  const plan = planSegments({
+    durationInFrames: composition.durationInFrames,
+    fps: composition.fps,
+    maxSegmentSeconds: options.maxSegmentSeconds,
+    overlapSeconds: options.overlapSeconds,
+    cutFrames: params.scenes.map((s) => s.from),
+  });
+  return {params, plan, segmentParams: plan.segments.map((s) => paramsForSegment(s, params))};
 };

@@ -1,7 +1,4 @@
-import {mkdtemp, rm, writeFile} from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
-import {runFf} from '../../../src/media/ffmpeg.ts';
+import {makeTestMp4FromFrames} from './make-mp4-from-frames.ts';
 
 export type TestMp4Options = {
   seconds: number;
@@ -31,47 +28,16 @@ export const makeTestMp4 = async (options: TestMp4Options): Promise<string> => {
   const seed = options.seed ?? 1;
   const frames = Math.max(1, Math.round(options.seconds * fps));
   const cuts = [...(options.cuts ?? [])].sort((a, b) => a - b);
-  const raw = new Uint8Array(width * height * frames);
+  const pictures: Uint8Array[] = [];
   for (let f = 0; f < frames; f++) {
     const scene = cuts.filter((c) => c <= f).length;
     const background = (seed * 37 + scene * 90) % 200;
     const x = (f * 3 + seed * 5) % Math.max(1, width - 8);
-    const base = f * width * height;
-    raw.fill(background, base, base + width * height);
+    const picture = new Uint8Array(width * height).fill(background);
     for (let y = Math.floor(height / 3); y < Math.floor(height / 3) + 8 && y < height; y++) {
-      raw.fill(255, base + y * width + x, base + y * width + x + 8);
+      picture.fill(255, y * width + x, y * width + x + 8);
     }
+    pictures.push(picture);
   }
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'mmaudio-mp4-'));
-  const rawPath = path.join(dir, 'frames.gray');
-  const out = options.outputPath ?? path.join(dir, 'video.mp4');
-  try {
-    await writeFile(rawPath, raw);
-    await runFf('ffmpeg', [
-      '-y',
-      // No rawvideo demuxer in this ffmpeg build: image2pipe with a fixed frame size reads raw frames.
-      '-f',
-      'image2pipe',
-      '-frame_size',
-      String(width * height),
-      '-c:v',
-      'rawvideo',
-      '-pix_fmt',
-      'gray',
-      '-video_size',
-      `${width}x${height}`,
-      '-framerate',
-      String(fps),
-      '-i',
-      rawPath,
-      '-c:v',
-      'libx264',
-      '-pix_fmt',
-      'yuv420p',
-      out,
-    ]);
-  } finally {
-    await rm(rawPath, {force: true});
-  }
-  return path.resolve(out);
+  return makeTestMp4FromFrames(pictures, {width, height, fps, outputPath: options.outputPath});
 };
