@@ -121,11 +121,16 @@ const submit = async (sim: Simulator, overrides: Record<string, unknown> = {}, k
   return answer.json.task_id;
 };
 
-const waitForStatus = (sim: Simulator, taskId: string, statuses: string[]) =>
-  until(async () => {
-    const answer = await call<TaskBody>(sim, 'GET', `/v1/tasks/${taskId}`);
-    return statuses.includes(answer.json.status) ? answer.json : null;
-  });
+/**
+ * Waits until the simulator's own view of the task reaches one of `statuses`, then reads it once over HTTP.
+ * Polling the API itself every few ms would run into the simulator's 20 requests/min.
+ */
+const waitForStatus = async (sim: Simulator, taskId: string, statuses: string[]) => {
+  await until(async () => statuses.includes(sim.tasks.get(taskId)?.status ?? ''));
+  const answer = await call<TaskBody>(sim, 'GET', `/v1/tasks/${taskId}`);
+  expect(answer.status).toBe(200);
+  return answer.json;
+};
 
 beforeAll(async () => {
   mp4 = await readFile(await makeTestMp4({seconds: 2}));
