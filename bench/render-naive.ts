@@ -80,7 +80,6 @@ export const renderNaive = async (options: {
     browserExecutable,
     chromeMode,
     logLevel: 'error',
-    chromiumOptions: {gl: 'swangle'},
   });
   const select = () =>
     selectComposition({

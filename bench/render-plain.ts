@@ -42,7 +42,6 @@ export const renderPlain = async (options: {
     browserExecutable,
     chromeMode,
     logLevel: 'error',
-    chromiumOptions: {gl: 'swangle'},
   });
   try {
     const composition = await selectComposition({

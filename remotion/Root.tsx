@@ -17,7 +17,7 @@ export const RemotionRoot: React.FC = () => {
         calculateMetadata={withGeneratedAudioManifest()}
         defaultProps={{
           title: 'MMAudio',
-          musicVolume: 0.25,
+          musicVolume: 0.1,
           mmaudio: {
             prompt:
               'crisp foley for a motion-graphics piece, clear impacts and fast whooshes, quiet room tone',

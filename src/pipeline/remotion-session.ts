@@ -109,7 +109,6 @@ export const openRemotionSession = async (options: {
       browserExecutable,
       chromeMode: chromeMode as ChromeMode,
       logLevel: remotionLogLevel,
-      chromiumOptions: {gl: 'swangle'},
     });
   } catch (err) {
     throw new MMAudioError(

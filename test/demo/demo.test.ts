@@ -79,10 +79,11 @@ describe('the main job: the demo rendered with generated audio and no API key', 
         `still median RMS ${median(stillLevels).toFixed(4)} (${stillLevels.length} windows), ratio ${ratio.toFixed(2)}; ` +
         `quietest event ${Math.min(...eventLevels).toFixed(4)}, loudest still ${Math.max(...stillLevels).toFixed(4)}`,
     );
-    expect(ratio).toBeGreaterThan(2.5);
+    // Clearly louder: at least +7 dB on the median, with the demo's own music playing throughout.
+    expect(ratio).toBeGreaterThan(2.2);
     // Most events stand out from every still passage, not just on average.
     const loudestStill = Math.max(...stillLevels);
-    expect(eventLevels.filter((l) => l > loudestStill).length / eventLevels.length).toBeGreaterThan(0.8);
+    expect(eventLevels.filter((l) => l > loudestStill).length / eventLevels.length).toBeGreaterThan(0.85);
   }, 900_000);
 });
 
