@@ -95,6 +95,10 @@ describe('a 130 s composition at 29.97/10 fps against the simulator', () => {
     expect(manifest.segments.map((s) => [s.startFrame, s.endFrame, s.fadeInFrames, s.fadeOutFrames])).toEqual(
       plan.segments.map((s) => [s.startFrame, s.endFrame, s.fadeInFrames, s.fadeOutFrames]),
     );
+    console.log(
+      `pipeline: ${first.renderedFrames} of ${totalFrames} frames rendered once; segments ${lengths.join(' / ')} frames; ` +
+        `proxies ${first.segments.map((s) => s.proxyBytes).join(' / ')} bytes`,
+    );
     expect(submits()).toHaveLength(3);
     expect(first.billedSeconds).toBeCloseTo(plan.billedSeconds, 6);
     expect(first.costUsd).toBe(plan.costUsd);
