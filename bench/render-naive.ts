@@ -11,10 +11,9 @@ import {createSubmitJournal} from '../src/pipeline/journal.ts';
 import {makeSegmentProxy, type SegmentProxy} from '../src/pipeline/make-proxy.ts';
 import {normalizeSegmentAudio} from '../src/pipeline/normalize-audio.ts';
 import {normalizeGenerateOptions} from '../src/pipeline/options.ts';
-import {planSegments} from '../src/pipeline/plan.ts';
 import {publishManifest} from '../src/pipeline/publish.ts';
 import {resolveBrowser} from '../src/pipeline/resolve-browser.ts';
-import {paramsForSegment, resolveAudioParams} from '../src/pipeline/segment-params.ts';
+import {planForComposition} from '../src/pipeline/segment-params.ts';
 import {MANIFEST_VERSION, type Manifest, manifestFolder} from '../src/react/manifest.ts';
 
 /** Scale of the naive design's low-resolution reference render (1280×720 → 384×216). */
@@ -126,14 +125,12 @@ export const renderNaive = async (options: {
 
     stage('proxies');
     t = Date.now();
-    const params = resolveAudioParams(o, composition.props as Record<string, unknown>);
-    const plan = planSegments({
-      durationInFrames: composition.durationInFrames,
-      fps: composition.fps,
-      maxSegmentSeconds: o.maxSegmentSeconds,
-      overlapSeconds: o.overlapSeconds,
-      cutFrames: params.scenes.map((s) => s.from),
-    });
+    // The same plan and per-segment prompts as the pipeline's.
+    const {params, plan, segmentParams} = planForComposition(
+      o,
+      composition,
+      composition.props as Record<string, unknown>,
+    );
     const referenceChunk = {index: 0, startFrame: 0, endFrame: composition.durationInFrames, file: reference};
     const proxiesDir = path.join(options.workDir, 'proxies');
     const resultsDir = path.join(options.workDir, 'results');
@@ -163,8 +160,8 @@ export const renderNaive = async (options: {
     });
     await backend.prepare?.({segments: plan.segments.length});
     const generated = await Promise.all(
-      plan.segments.map(async (segment) => {
-        const p = paramsForSegment(segment, params);
+      plan.segments.map(async (segment, k) => {
+        const p = segmentParams[k];
         const seed = params.seed ?? randomInt(0, 2 ** 31);
         const cacheKey = computeCacheKey({
           model: MMAUDIO_MODEL,
