@@ -9,6 +9,7 @@ import {
   decodeAudio,
   ENTRY,
   makeTempProject,
+  projectDirArgs,
   runCli,
   type TempProject,
   testTimelineProps,
@@ -32,19 +33,10 @@ describe('the main job: the demo rendered with generated audio and no API key', 
   it('renders an mp4 whose sound is clearly louder at the picture’s events than in its still passages', async () => {
     const output = path.join(project.dir, 'out', 'mmaudio-demo.mp4');
     // The same command as `npm run demo`, pointed at a throwaway copy of public/.
-    const run = await runCli(
-      [
-        'render',
-        ENTRY,
-        'mmaudio-demo',
-        output,
-        '--public-dir',
-        project.publicDir,
-        '--cache-dir',
-        project.cacheDir,
-      ],
-      {cwd: project.dir, env},
-    ).done;
+    const run = await runCli(['render', ENTRY, 'mmaudio-demo', output, ...projectDirArgs(project)], {
+      cwd: project.dir,
+      env,
+    }).done;
     expect(run.code, run.stderr).toBe(0);
     expect(run.stderr).toMatch(/No QUBICO_API_KEY set: using the offline backend/);
     expect(run.stdout).toMatch(/offline backend: nothing billed/);
@@ -115,10 +107,7 @@ describe('determinism', () => {
           '10',
           '--seed',
           '7',
-          '--public-dir',
-          publicDir,
-          '--cache-dir',
-          cacheDir,
+          ...projectDirArgs({publicDir, cacheDir}),
         ],
         {cwd: project.dir, env},
       ).done;

@@ -17,6 +17,7 @@ import {
   decodeAudio,
   ENTRY,
   makeTempProject,
+  projectDirArgs,
   ROOT,
   runCli,
   type TempProject,
@@ -39,10 +40,7 @@ const commonArgs = () => [
   '15',
   '--prompt',
   'a bouncing ball, a metronome',
-  '--public-dir',
-  project.publicDir,
-  '--cache-dir',
-  project.cacheDir,
+  ...projectDirArgs(project),
 ];
 const env = () => ({
   QUBICO_API_KEY: KEY,

@@ -41,6 +41,14 @@ export const makeTempProject = (): TempProject => {
   return {dir, publicDir, cacheDir, stateDir, cleanup: () => rmSync(dir, {recursive: true, force: true})};
 };
 
+/** The CLI flags that point a command at a temp project's public folder and cache. */
+export const projectDirArgs = (project: Pick<TempProject, 'publicDir' | 'cacheDir'>): string[] => [
+  '--public-dir',
+  project.publicDir,
+  '--cache-dir',
+  project.cacheDir,
+];
+
 export type TestTimelineProps = {
   durationInSeconds: number;
   fps: number;
