@@ -15,6 +15,18 @@ export type RenderedChunk = {
 
 export type FramePassArtifact = {filename: string; content: string; frame: number};
 
+export type FramePassResult = {
+  renderedFrames: number;
+  artifacts: FramePassArtifact[];
+  /**
+   * Sources Remotion fetched to mix the composition's own audio with ffmpeg (`<Html5Audio>`,
+   * `<OffthreadVideo>`, `<Html5Video>`…: Remotion's `onDownload`). Such audio is cut and placed per render
+   * range (trims and delays rounded to the range's start), so the chunks' wavs are not proven to join into
+   * what a whole-composition render gives. Audio from `@remotion/media` arrives per frame and is not here.
+   */
+  mixedMediaSources: string[];
+};
+
 export type FramePassProgress = {
   /** Frames rendered so far across all chunks. */
   renderedFrames: number;
@@ -40,11 +52,12 @@ export const runFramePass = async (options: {
   signal?: AbortSignal;
   onChunk: (chunk: RenderedChunk) => void;
   onProgress?: (progress: FramePassProgress) => void;
-}): Promise<{renderedFrames: number; artifacts: FramePassArtifact[]}> => {
+}): Promise<FramePassResult> => {
   const {session} = options;
   const totalFrames = options.chunks.reduce((sum, c) => sum + (c.endFrame - c.startFrame), 0);
   let doneFrames = 0;
   const artifacts: FramePassArtifact[] = [];
+  const mixedMediaSources = new Set<string>();
   for (let index = 0; index < options.chunks.length; index++) {
     options.signal?.throwIfAborted();
     const chunk = options.chunks[index];
@@ -68,6 +81,10 @@ export const runFramePass = async (options: {
             frame: artifact.frame,
           });
         },
+        onDownload: (src) => {
+          mixedMediaSources.add(src);
+          return undefined;
+        },
         frameRange: [chunk.startFrame, chunk.endFrame - 1],
         outputLocation: file,
         overwrite: true,
@@ -88,5 +105,5 @@ export const runFramePass = async (options: {
     doneFrames += chunkFrames;
     options.onChunk({index, startFrame: chunk.startFrame, endFrame: chunk.endFrame, file, audioFile});
   }
-  return {renderedFrames: doneFrames, artifacts};
+  return {renderedFrames: doneFrames, artifacts, mixedMediaSources: [...mixedMediaSources]};
 };

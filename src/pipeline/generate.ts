@@ -93,6 +93,8 @@ export type GenerationRun = {
   chunks: RenderedChunk[];
   /** Artifacts the frame pass emitted (e.g. where `<GeneratedAudio />` places its layers). */
   artifacts: FramePassArtifact[];
+  /** Media Remotion fetched to mix the composition's own audio (see FramePassResult). */
+  mixedMediaSources: string[];
   workDir: string;
   dispose: () => Promise<void>;
 };
@@ -472,8 +474,9 @@ export const runGeneration = async (o: NormalizedGenerateOptions): Promise<Gener
     let framePassError: unknown = null;
     let renderedFrames = 0;
     let artifacts: FramePassArtifact[] = [];
+    let mixedMediaSources: string[] = [];
     try {
-      ({renderedFrames, artifacts} = await runFramePass({
+      ({renderedFrames, artifacts, mixedMediaSources} = await runFramePass({
         session,
         chunks: renderChunksFor(plan.segments),
         directory: dirs.chunks,
@@ -619,6 +622,7 @@ export const runGeneration = async (o: NormalizedGenerateOptions): Promise<Gener
       session,
       chunks,
       artifacts,
+      mixedMediaSources,
       workDir,
       dispose,
     };

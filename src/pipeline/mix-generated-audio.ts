@@ -16,29 +16,85 @@ export type DirectMixDecision =
   | {direct: true; volume: number; muted: boolean}
   | {direct: false; reason: string};
 
+/** What a chunk's own-audio wav turned out to be, read from its header. */
+export type ChunkAudioInfo = {
+  file: string;
+  startFrame: number;
+  /** Exclusive. */
+  endFrame: number;
+  sampleRate: number;
+  channels: number;
+  bitsPerSample: number;
+  /** Sample frames (per channel) in the file. */
+  frames: number;
+};
+
+/** Reads the header of every chunk's own-audio wav: what the direct mix would build on, measured. */
+export const measureChunkAudio = async (chunks: readonly RenderedChunk[]): Promise<ChunkAudioInfo[]> => {
+  const out: ChunkAudioInfo[] = [];
+  // One file at a time: a chunk's wav is its length × 192 kB/s.
+  for (const chunk of [...chunks].sort((a, b) => a.startFrame - b.startFrame)) {
+    const header = parseWavHeader(new Uint8Array(await readFile(chunk.audioFile)));
+    out.push({
+      file: chunk.audioFile,
+      startFrame: chunk.startFrame,
+      endFrame: chunk.endFrame,
+      sampleRate: header.sampleRate,
+      channels: header.channels,
+      bitsPerSample: header.bitsPerSample,
+      frames: header.frames,
+    });
+  }
+  return out;
+};
+
 /**
  * Can the final audio be mixed here instead of by an audio-only render of the composition, with the same
- * result sample for sample? Yes when:
- * - a frame is a whole number of 48 kHz samples (24, 25, 30, 50, 60 fps…): then the chunks' own-audio wavs
- *   concatenate exactly to what a whole-composition render gives, and a layer starting at frame f starts
- *   at sample f × 48000 / fps;
+ * result sample for sample? Only when every assumption the mix makes is checked:
+ * - a frame is a whole number of 48 kHz samples (24, 25, 30, 50, 60 fps…), so a layer starting at frame f
+ *   starts at sample f × 48000 / fps;
+ * - the composition's own audio reached Remotion frame by frame (`@remotion/media`), not as media files it
+ *   cut and placed with ffmpeg per render range (`<Html5Audio>`, `<OffthreadVideo>`, … — Remotion
+ *   reported downloading them): only then do the chunks' wavs join into what a whole render gives;
+ * - every chunk's wav is 48 kHz stereo 16-bit and exactly its frames × samples-per-frame long, and the
+ *   chunks cover the composition end to end;
  * - exactly one `<GeneratedAudio />` reported its placement, at the top level (not inside a `<Sequence>`),
- *   with a constant volume;
- * - the crossfades are baked into the wavs (the layers play at that constant volume throughout).
+ *   with a constant volume, and the crossfades are baked into the wavs.
  * Otherwise the audio pass stays, and `reason` says why (for `--log verbose`).
  */
 export const decideDirectMix = (options: {
   fps: number;
   compositionId: string;
+  durationInFrames: number;
   manifest: Manifest;
   artifacts: FramePassArtifact[];
-  chunks: RenderedChunk[];
+  chunkAudio: ChunkAudioInfo[];
+  mixedMediaSources: readonly string[];
 }): DirectMixDecision => {
   const samplesPerFrame = SAMPLE_RATE / options.fps;
   if (Math.abs(samplesPerFrame - Math.round(samplesPerFrame)) > 1e-9) {
     return {
       direct: false,
       reason: `at ${options.fps} fps a frame is ${samplesPerFrame.toFixed(3)} samples, not a whole number`,
+    };
+  }
+  if (options.mixedMediaSources.length > 0) {
+    // Each chunk's render serves the bundle on its own port: name each file once.
+    const names = [
+      ...new Set(
+        options.mixedMediaSources.map((src) =>
+          src
+            .replace(/[?#].*$/, '')
+            .replace(/^.*\//, '')
+            .slice(0, 60),
+        ),
+      ),
+    ];
+    return {
+      direct: false,
+      reason:
+        `the composition's own audio includes media Remotion cuts per render range (${names.join(', ')}: ` +
+        "<Html5Audio>, <OffthreadVideo> or similar), so the chunks' audio is not proven to join exactly",
     };
   }
   if (options.manifest.crossfade !== 'in-audio')
@@ -69,7 +125,34 @@ export const decideDirectMix = (options: {
   if (p.volume === null || !Number.isFinite(p.volume) || p.volume < 0) {
     return {direct: false, reason: '<GeneratedAudio volume> is a function'};
   }
-  if (options.chunks.some((c) => !c.audioFile)) return {direct: false, reason: 'a chunk has no audio'};
+  const spf = Math.round(samplesPerFrame);
+  let cursor = 0;
+  for (const c of [...options.chunkAudio].sort((a, b) => a.startFrame - b.startFrame)) {
+    const name = c.file.replace(/^.*\//, '');
+    if (c.startFrame !== cursor) {
+      return {direct: false, reason: `the chunks' audio leaves a gap at frame ${cursor}`};
+    }
+    if (c.sampleRate !== SAMPLE_RATE || c.channels !== CHANNELS || c.bitsPerSample !== 16) {
+      return {
+        direct: false,
+        reason: `${name} is ${c.sampleRate} Hz, ${c.channels} channel(s), ${c.bitsPerSample}-bit, not 48 kHz stereo 16-bit`,
+      };
+    }
+    const expected = (c.endFrame - c.startFrame) * spf;
+    if (c.frames !== expected) {
+      return {
+        direct: false,
+        reason: `${name} has ${c.frames} samples where frames ${c.startFrame}–${c.endFrame - 1} are ${expected}`,
+      };
+    }
+    cursor = c.endFrame;
+  }
+  if (cursor !== options.durationInFrames) {
+    return {
+      direct: false,
+      reason: `the chunks' audio covers ${cursor} of ${options.durationInFrames} frames`,
+    };
+  }
   return {direct: true, volume: p.volume, muted: p.muted};
 };
 

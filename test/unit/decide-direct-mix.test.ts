@@ -33,34 +33,43 @@ const placement = (
     ...p,
   }),
 });
-const chunks = [{index: 0, startFrame: 0, endFrame: 100, file: 'a.mp4', audioFile: 'a.wav'}];
+/** Chunk wavs as Remotion writes them when all is well: 48 kHz stereo 16-bit, frames × samples-per-frame. */
+const chunkAudioAt = (fps: number, bounds: number[] = [0, 40, 100]) =>
+  bounds.slice(1).map((end, i) => ({
+    file: `/tmp/chunks/chunk-00${i}.wav`,
+    startFrame: bounds[i],
+    endFrame: end,
+    sampleRate: 48_000,
+    channels: 2,
+    bitsPerSample: 16,
+    frames: Math.round(((end - bounds[i]) * 48_000) / fps),
+  }));
+const base = (fps: number) => ({
+  fps,
+  compositionId: 'comp',
+  durationInFrames: 100,
+  manifest: manifest(fps, 'in-audio'),
+  artifacts: [placement({})],
+  chunkAudio: chunkAudioAt(fps),
+  mixedMediaSources: [] as string[],
+});
 
 describe('decideDirectMix', () => {
   it.each([24, 25, 30, 48, 50, 60, 10, 2])(
     'mixes directly at %d fps with one top-level constant-volume layer',
     (fps) => {
-      expect(
-        decideDirectMix({
-          fps,
-          compositionId: 'comp',
-          manifest: manifest(fps, 'in-audio'),
-          artifacts: [placement({volume: 0.5})],
-          chunks,
-        }),
-      ).toEqual({direct: true, volume: 0.5, muted: false});
+      expect(decideDirectMix({...base(fps), artifacts: [placement({volume: 0.5})]})).toEqual({
+        direct: true,
+        volume: 0.5,
+        muted: false,
+      });
     },
   );
 
   it.each([29.97, 23.976, 59.94, 2.997, 7])(
     'keeps the audio pass at %d fps (a frame is not whole samples)',
     (fps) => {
-      const d = decideDirectMix({
-        fps,
-        compositionId: 'comp',
-        manifest: manifest(fps, 'in-audio'),
-        artifacts: [placement({})],
-        chunks,
-      });
+      const d = decideDirectMix(base(fps));
       expect(d.direct).toBe(false);
       expect(d).toMatchObject({reason: expect.stringMatching(/not a whole number/)});
     },
@@ -78,37 +87,67 @@ describe('decideDirectMix', () => {
     ['a volume function', [placement({volume: null})], /volume> is a function/],
     ['another composition', [placement({compositionId: 'other'})], /placement reports/],
   ])('keeps the audio pass with %s', (_, artifacts, reason) => {
-    const d = decideDirectMix({
-      fps: 30,
-      compositionId: 'comp',
-      manifest: manifest(30, 'in-audio'),
-      artifacts,
-      chunks,
-    });
+    const d = decideDirectMix({...base(30), artifacts});
     expect(d.direct).toBe(false);
     expect(d).toMatchObject({reason: expect.stringMatching(reason)});
   });
 
   it('keeps the audio pass when the crossfades are volume ramps', () => {
-    const d = decideDirectMix({
-      fps: 30,
-      compositionId: 'comp',
-      manifest: manifest(30),
-      artifacts: [placement({})],
-      chunks,
-    });
+    const d = decideDirectMix({...base(30), manifest: manifest(30)});
     expect(d).toMatchObject({direct: false, reason: expect.stringMatching(/not baked/)});
   });
 
   it('passes muted through: the mix is then the composition’s own audio', () => {
-    expect(
-      decideDirectMix({
-        fps: 30,
-        compositionId: 'comp',
-        manifest: manifest(30, 'in-audio'),
-        artifacts: [placement({muted: true})],
-        chunks,
-      }),
-    ).toEqual({direct: true, volume: 1, muted: true});
+    expect(decideDirectMix({...base(30), artifacts: [placement({muted: true})]})).toEqual({
+      direct: true,
+      volume: 1,
+      muted: true,
+    });
+  });
+
+  // What Remotion gives is measured, not assumed: a user's 24 fps composition with <Html5Audio> short sounds
+  // gave a chunk wav 16 samples short of frames × 2000.
+  it('keeps the audio pass when a chunk wav is not exactly its frames long', () => {
+    const chunkAudio = chunkAudioAt(24);
+    chunkAudio[0] = {...chunkAudio[0], frames: chunkAudio[0].frames - 16};
+    const d = decideDirectMix({...base(24), chunkAudio});
+    expect(d).toMatchObject({
+      direct: false,
+      reason: expect.stringMatching(/chunk-000\.wav has 79984 samples where frames 0–39 are 80000/),
+    });
+  });
+
+  it.each([
+    ['44.1 kHz', {sampleRate: 44_100}, /44100 Hz/],
+    ['mono', {channels: 1}, /1 channel/],
+    ['24-bit', {bitsPerSample: 24}, /24-bit/],
+  ])('keeps the audio pass when a chunk wav is %s', (_, patch, reason) => {
+    const chunkAudio = chunkAudioAt(30);
+    chunkAudio[1] = {...chunkAudio[1], ...patch};
+    expect(decideDirectMix({...base(30), chunkAudio})).toMatchObject({
+      direct: false,
+      reason: expect.stringMatching(reason),
+    });
+  });
+
+  it('keeps the audio pass when the chunks do not cover the composition end to end', () => {
+    expect(decideDirectMix({...base(30), chunkAudio: chunkAudioAt(30, [0, 40, 90])})).toMatchObject({
+      direct: false,
+      reason: expect.stringMatching(/covers 90 of 100 frames/),
+    });
+    const gap = chunkAudioAt(30, [0, 40, 100]);
+    gap[1] = {...gap[1], startFrame: 41};
+    expect(decideDirectMix({...base(30), chunkAudio: gap})).toMatchObject({
+      direct: false,
+      reason: expect.stringMatching(/gap at frame 40/),
+    });
+  });
+
+  it('keeps the audio pass when Remotion fetched media to mix the composition’s own audio', () => {
+    const d = decideDirectMix({
+      ...base(24),
+      mixedMediaSources: ['http://localhost:3000/public/test/beep.wav'],
+    });
+    expect(d).toMatchObject({direct: false, reason: expect.stringMatching(/beep\.wav.*<Html5Audio>/)});
   });
 });
