@@ -6,6 +6,7 @@ import {crossfadeGain} from './crossfade-gain.ts';
 import {getGeneratedAudioPass} from './generated-audio-pass.ts';
 import {PlacementReport} from './generated-audio-placement.tsx';
 import type {Manifest, ManifestSegment} from './manifest.ts';
+import {useSequenceOffset} from './remotion-internals.ts';
 import {segmentLayerName} from './segment-layer-name.ts';
 import {useGeneratedAudio} from './use-generated-audio.ts';
 
@@ -59,6 +60,8 @@ const validateVolume = (volume: unknown): void => {
 export const generatedAudioLayers = (
   manifest: Manifest,
   volume: GeneratedAudioProps['volume'] = 1,
+  /** The composition frame where `<GeneratedAudio />`'s own frame 0 is (inside a `<Sequence>`). Default 0. */
+  offset = 0,
 ): GeneratedAudioLayer[] => {
   validateVolume(volume);
   const baked = manifest.crossfade === 'in-audio';
@@ -67,12 +70,12 @@ export const generatedAudioLayers = (
     .map((segment) => ({
       segment,
       name: segmentLayerName(segment, manifest.fps),
-      from: segment.startFrame,
+      from: segment.startFrame - offset,
       durationInFrames: segment.endFrame - segment.startFrame,
       src: segment.src,
       volume: (f: number) =>
         (baked ? (f >= 0 && f < segment.endFrame - segment.startFrame ? 1 : 0) : crossfadeGain(segment, f)) *
-        (typeof volume === 'function' ? volume(segment.startFrame + f) : volume),
+        (typeof volume === 'function' ? volume(segment.startFrame - offset + f) : volume),
     }));
 };
 
@@ -81,6 +84,10 @@ export const generatedAudioLayers = (
  * per segment, placed to the frame inside a `<Sequence>` named `MMAudio 1 · 0:00–0:43` (so the layers are
  * visible in Studio's timeline), with equal-power crossfades where segments overlap. Remotion mixes the
  * layers with the composition's own audio.
+ *
+ * The audio stays on the picture it was generated from: inside a `<Sequence from={30}>` the layers are
+ * shifted back by 30 frames, so each segment still plays at its own composition frames (a sequence's
+ * `durationInFrames` cuts them as it cuts everything in it).
  *
  * Renders nothing until the audio exists (Studio shows a hint in the console), and nothing during the
  * pipeline's frame pass.
@@ -103,10 +110,11 @@ export const GeneratedAudio: React.FC<GeneratedAudioProps> = ({
 }) => {
   validateVolume(volume);
   const {id} = useVideoConfig();
+  const offset = useSequenceOffset();
   const state = useGeneratedAudio({compositionId, manifest, required});
   const layers = useMemo(
-    () => (state.manifest ? generatedAudioLayers(state.manifest, volume) : []),
-    [state.manifest, volume],
+    () => (state.manifest ? generatedAudioLayers(state.manifest, volume, offset) : []),
+    [state.manifest, volume, offset],
   );
   // The pipeline's frame pass places no audio; it only learns where the layers would go.
   if (getGeneratedAudioPass() === 'frames') {

@@ -1,6 +1,7 @@
 import type React from 'react';
 import {useContext} from 'react';
-import {Artifact, Internals, useCurrentFrame, useVideoConfig} from 'remotion';
+import {Artifact, Internals, useCurrentFrame} from 'remotion';
+import {useCompositionDurationInFrames} from './remotion-internals.ts';
 
 /** Prefix of the artifact file names `<GeneratedAudio />` emits during the pipeline's frame pass. */
 export const PLACEMENT_ARTIFACT_PREFIX = 'remotion-mmaudio-placement';
@@ -37,7 +38,7 @@ export const PlacementReport: React.FC<{
   const frame = useCurrentFrame();
   const absoluteFrame = Internals.useTimelinePosition();
   const sequence = useContext(Internals.SequenceContext);
-  const {durationInFrames} = useVideoConfig();
+  const durationInFrames = useCompositionDurationInFrames();
   if (frame !== 0) return null;
   const wholeComposition =
     sequence === null ||

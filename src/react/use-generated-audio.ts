@@ -4,6 +4,7 @@ import {fetchGeneratedAudioManifest} from './fetch-generated-audio-manifest.ts';
 import {GeneratedAudioError} from './generated-audio-error.ts';
 import {getGeneratedAudioPass} from './generated-audio-pass.ts';
 import {type Manifest, manifestPath} from './manifest.ts';
+import {useCompositionDurationInFrames} from './remotion-internals.ts';
 import {checkManifestMatches, type ManifestExpectation, missingManifestMessage} from './validate-manifest.ts';
 
 export type GeneratedAudioStatus = 'loading' | 'ready' | 'missing' | 'error';
@@ -100,7 +101,8 @@ export const useGeneratedAudio = (options: UseGeneratedAudioOptions = {}): Gener
   const [version, setVersion] = useState(0);
   const given = pass === 'audio' || version > 0 ? undefined : options.manifest;
   const mode = pass === 'frames' ? 'skip' : given ? 'given' : given === null ? 'none' : 'fetch';
-  const {fps, durationInFrames} = config;
+  const {fps} = config;
+  const durationInFrames = useCompositionDurationInFrames();
 
   const givenState = useMemo(
     () => (given ? settle({manifest: given, error: null}, {compositionId, fps, durationInFrames}) : null),
