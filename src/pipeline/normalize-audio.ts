@@ -6,6 +6,12 @@ import {decodeWav, encodeWav, parseWavHeader} from '../wav/wav.ts';
 /** Remotion mixes at 48 kHz: segment wavs are stored at that rate so no resampling happens at render. */
 export const OUTPUT_SAMPLE_RATE = 48_000;
 
+/**
+ * Where a short result is padded with silence, its last 10 ms fade out first (a raised-cosine ramp), as a
+ * seam fades: a tone that stops dead is a click.
+ */
+export const PAD_FADE_SAMPLES = 480;
+
 export type NormalizedAudio = {
   sampleRate: number;
   channels: number;
@@ -69,12 +75,17 @@ export const normalizeSegmentAudio = async (options: {
       );
     } else if (have < want) {
       adjustments.push(
-        `padded ${(options.durationInSeconds - originalSeconds).toFixed(3)} s of silence (result was ${originalSeconds.toFixed(3)} s, segment ${options.durationInSeconds.toFixed(3)} s)`,
+        `padded ${(options.durationInSeconds - originalSeconds).toFixed(3)} s of silence after a 10 ms fade-out (result was ${originalSeconds.toFixed(3)} s, segment ${options.durationInSeconds.toFixed(3)} s)`,
       );
     }
+    const fade = have < want ? Math.min(PAD_FADE_SAMPLES, have) : 0;
     const channels = audio.channels.map((ch) => {
       const out = new Float32Array(want);
       out.set(ch.subarray(0, Math.min(want, ch.length)));
+      for (let i = 0; i < fade; i++) {
+        // Gain from just under 1 to just over 0 across the last `fade` samples before the silence.
+        out[have - fade + i] *= 0.5 * (1 + Math.cos((Math.PI * (i + 0.5)) / fade));
+      }
       return out;
     });
     await writeFileAtomic(options.output, encodeWav({sampleRate: OUTPUT_SAMPLE_RATE, channels}));
