@@ -1,3 +1,4 @@
+import {format} from 'node:util';
 import {MMAudioError} from '../errors.ts';
 import {createLogger} from '../log.ts';
 import {
@@ -48,6 +49,25 @@ Environment
 Exit codes: 0 done, 1 runtime failure, 2 bad usage or input (nothing was sent), 130 cancelled (Ctrl-C).
 `;
 
+/**
+ * While a command runs, what Remotion prints through `console` (the browser's console messages such as
+ * `Failed to load resource: net::ERR_CONNECTION_RESET` for a favicon, and its own error details before
+ * it throws) goes to our logger at `verbose`: at `info` a failure is the one line that names its cause.
+ * Returns the function that puts `console` back.
+ */
+const routeConsoleTo = (logger: ReturnType<typeof createLogger>): (() => void) => {
+  const methods = ['log', 'info', 'warn', 'error', 'debug'] as const;
+  const saved = methods.map((m) => console[m]);
+  for (const m of methods) {
+    console[m] = (...args: unknown[]) => logger.verbose(format(...args).trimEnd());
+  }
+  return () => {
+    methods.forEach((m, i) => {
+      console[m] = saved[i];
+    });
+  };
+};
+
 /** Runs the CLI; resolves with the exit code. Never calls process.exit (testable, embeddable). */
 export const main = async (
   argv: string[],
@@ -77,6 +97,7 @@ export const main = async (
     process.on('SIGTERM', onSigint);
   }
   let logger = createLogger({level: 'info', stdout, stderr});
+  let restoreConsole: () => void = () => undefined;
   try {
     const {command, positionals, flags} = parseCliArgs(argv);
     logger = createLogger({
@@ -90,6 +111,7 @@ export const main = async (
       return command === null && !flags.help ? 2 : 0;
     }
     const ctx: CliContext = {logger, stdout, signal: controller.signal};
+    restoreConsole = routeConsoleTo(logger);
     switch (command) {
       case 'plan':
         return await planCommand(positionals, flags, ctx);
@@ -120,6 +142,7 @@ export const main = async (
     logger.error(`Error: ${summary}`);
     return err instanceof MMAudioError ? err.exitCode : 1;
   } finally {
+    restoreConsole();
     if (ownSignals) {
       process.off('SIGINT', onSigint);
       process.off('SIGTERM', onSigint);
