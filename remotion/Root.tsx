@@ -3,6 +3,7 @@ import {Composition} from 'remotion';
 import {withGeneratedAudioManifest} from '../src/react/index.ts';
 import {MmaudioDemo, mmaudioDemoSchema} from './demo/MmaudioDemo.tsx';
 import {DEMO_DURATION_IN_FRAMES, DEMO_FPS, DEMO_HEIGHT, DEMO_WIDTH} from './demo/timeline.ts';
+import {calculateMatrixCaseMetadata, MatrixCase, matrixCaseSchema} from './test/MatrixCase.tsx';
 import {calculateTestTimelineMetadata, TestTimeline, testTimelineSchema} from './test/TestTimeline.tsx';
 
 export const RemotionRoot: React.FC = () => {
@@ -64,6 +65,31 @@ export const RemotionRoot: React.FC = () => {
         fps={2.997}
         width={160}
         height={90}
+      />
+      {/* The composition matrix (test/matrix): one configurable composition per kind of user project.
+          Its default props are a user's report: 50 s at 24 fps, 320×180, two short sounds of its own
+          played with <Html5Audio>. */}
+      <Composition
+        id="matrix-case"
+        component={MatrixCase}
+        schema={matrixCaseSchema}
+        calculateMetadata={calculateMatrixCaseMetadata}
+        defaultProps={{
+          fps: 24,
+          durationInFrames: 1200,
+          width: 320,
+          height: 180,
+          ownAudio: [
+            {kind: 'short', player: 'html5', from: 185, durationInFrames: 24},
+            {kind: 'short', player: 'html5', from: 790, durationInFrames: 24},
+          ],
+          generated: {sequenceFrom: null, volume: 1, muted: false, required: false},
+          cuts: [],
+        }}
+        durationInFrames={1200}
+        fps={24}
+        width={320}
+        height={180}
       />
     </>
   );
