@@ -14,6 +14,9 @@ import {decodeAudio, ROOT} from '../integration/helpers/project.ts';
  * every companion package), and run through the installed bin.
  */
 
+/** More releases to check, e.g. `PEER_RANGE_EXTRA_VERSIONS=4.0.470,4.0.500` (each must be inside the range). */
+const EXTRA = (process.env.PEER_RANGE_EXTRA_VERSIONS ?? '').split(',').filter(Boolean);
+
 const COMPANIONS = ['remotion', '@remotion/renderer', '@remotion/bundler', '@remotion/media'] as const;
 const pkg = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as {
   version: string;
@@ -24,6 +27,8 @@ const reactVersion = (
     version: string;
   }
 ).version;
+
+const BROWSER = process.env.REMOTION_BROWSER_EXECUTABLE ?? '/usr/bin/chromium';
 
 type Run = {code: number | null; output: string; seconds: number};
 
@@ -213,35 +218,42 @@ beforeAll(async () => {
   if (packed.code !== 0) throw new Error(`npm pack failed:\n${packed.output}`);
   tarball = path.join(workDir, packed.output.trim().split('\n').at(-1) as string);
   const [floor, newest] = [floorVersion(), await newestCommonVersion()];
+  const versions: [string, string][] = [
+    ['floor', floor],
+    ['newest', newest],
+    ...EXTRA.map((v) => [v, v] as [string, string]),
+  ];
   // Both installs at once: they wait on the registry and the disk more than on the CPU.
-  projects.push(...(await Promise.all([createProject('floor', floor), createProject('newest', newest)])));
+  projects.push(...(await Promise.all(versions.map(([label, version]) => createProject(label, version)))));
 }, 300_000);
 
 afterAll(() => {
   console.log(
     `remotion-mmaudio peer ranges: remotion ${pkg.peerDependencies.remotion}, zod ${pkg.peerDependencies.zod}, react ${pkg.peerDependencies.react}\n`,
   );
+  // One row per render: the project's versions and install times, then what the render measured.
   console.table(
-    projects.map((p) => ({
-      project: p.label,
-      'remotion + @remotion/*': p.remotion,
-      zod: p.zod,
-      react: reactVersion,
-      'npm install project (s)': p.installProjectSeconds.toFixed(1),
-      'npm install package (s)': p.installPackageSeconds.toFixed(1),
-      ...Object.fromEntries(
-        Object.entries(p.renders).flatMap(([id, r]) => [
-          [`${id} render (s)`, r.seconds.toFixed(1)],
-          [`${id} audio`, `${r.audioPath}, ${r.rmsDb.toFixed(1)} dBFS, ×${r.ratio.toFixed(2)} of the wav`],
-        ]),
-      ),
-      result: p.installed && Object.keys(p.renders).length === RENDERS.length ? 'ok' : 'FAILED',
-    })),
+    projects.flatMap((p) =>
+      RENDERS.map(({id}) => {
+        const r = p.renders[id];
+        return {
+          project: p.label,
+          'remotion + @remotion/*': p.remotion,
+          zod: p.zod,
+          react: reactVersion,
+          'npm install project + package (s)': `${p.installProjectSeconds.toFixed(1)} + ${p.installPackageSeconds.toFixed(1)}`,
+          composition: id,
+          'render (s)': r ? r.seconds.toFixed(1) : '-',
+          audio: r ? `${r.audioPath}, ${r.rmsDb.toFixed(1)} dBFS, ×${r.ratio.toFixed(2)} of the wav` : '-',
+          result: p.installed && r ? 'ok' : 'FAILED',
+        };
+      }),
+    ),
   );
   if (workDir) rmSync(workDir, {recursive: true, force: true});
 });
 
-describe.each(['floor', 'newest'])(
+describe.each(['floor', 'newest', ...EXTRA])(
   'the packed package in a fresh Remotion project (%s of the range)',
   (label) => {
     const project = () => projects.find((p) => p.label === label) as Project;
@@ -273,7 +285,7 @@ describe.each(['floor', 'newest'])(
             '--backend',
             'offline',
             '--browser-executable',
-            '/usr/bin/chromium',
+            BROWSER,
             '--log',
             'verbose',
           ],
