@@ -22,11 +22,14 @@ const pkg = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as
   version: string;
   peerDependencies: Record<string, string>;
 };
-const reactVersion = (
-  JSON.parse(readFileSync(path.join(ROOT, 'node_modules/react/package.json'), 'utf8')) as {
-    version: string;
-  }
-).version;
+/** The version of a package installed here (the lockfile's). */
+const devVersion = (name: string): string =>
+  (
+    JSON.parse(readFileSync(path.join(ROOT, 'node_modules', name, 'package.json'), 'utf8')) as {
+      version: string;
+    }
+  ).version;
+const reactVersion = devVersion('react');
 
 const BROWSER = process.env.REMOTION_BROWSER_EXECUTABLE ?? '/usr/bin/chromium';
 
@@ -155,6 +158,21 @@ const RENDERS = [
   {id: 'peer-audio-pass', audioPath: 'audio pass', logLine: 'Rendering the audio with Remotion'},
 ] as const;
 
+/** A Remotion template's compiler options: strict, bundler resolution, skipLibCheck. */
+const TSCONFIG = {
+  compilerOptions: {
+    target: 'ES2022',
+    module: 'ESNext',
+    moduleResolution: 'Bundler',
+    jsx: 'react-jsx',
+    strict: true,
+    skipLibCheck: true,
+    noEmit: true,
+    lib: ['ES2023', 'DOM'],
+  },
+  include: ['src'],
+};
+
 type Project = {
   label: string;
   remotion: string;
@@ -164,6 +182,7 @@ type Project = {
   installPackageSeconds: number;
   npmOutput: string;
   installed: boolean;
+  typecheckSeconds: number | null;
   renders: Record<string, {seconds: number; audioPath: string; rmsDb: number; ratio: number}>;
 };
 
@@ -186,12 +205,15 @@ const createProject = async (label: string, remotion: string): Promise<Project> 
         private: true,
         type: 'module',
         dependencies: {...versions, react: reactVersion, 'react-dom': reactVersion, zod},
+        // As a Remotion template has them, at the versions this package is developed with.
+        devDependencies: {typescript: devVersion('typescript'), '@types/react': devVersion('@types/react')},
       },
       null,
       2,
     )}\n`,
   );
   writeFileSync(path.join(dir, 'src/index.tsx'), ENTRY_SOURCE);
+  writeFileSync(path.join(dir, 'tsconfig.json'), `${JSON.stringify(TSCONFIG, null, 2)}\n`);
   const flags = ['--no-audit', '--no-fund', '--prefer-offline'];
   // First the user's Remotion project, then our package into it, as a user adds it.
   const base = await npm(['install', ...flags], dir);
@@ -207,6 +229,7 @@ const createProject = async (label: string, remotion: string): Promise<Project> 
     installPackageSeconds: ours.seconds,
     npmOutput: `${base.output}\n${ours.output}`,
     installed: ours.code === 0,
+    typecheckSeconds: null,
     renders: {},
   };
 };
@@ -242,6 +265,7 @@ afterAll(() => {
           zod: p.zod,
           react: reactVersion,
           'npm install project + package (s)': `${p.installProjectSeconds.toFixed(1)} + ${p.installPackageSeconds.toFixed(1)}`,
+          'tsc (s)': p.typecheckSeconds === null ? 'FAILED' : p.typecheckSeconds.toFixed(1),
           composition: id,
           'render (s)': r ? r.seconds.toFixed(1) : '-',
           audio: r ? `${r.audioPath}, ${r.rmsDb.toFixed(1)} dBFS, ×${r.ratio.toFixed(2)} of the wav` : '-',
@@ -268,6 +292,18 @@ describe.each(['floor', 'newest', ...EXTRA])(
         `node_modules/remotion-mmaudio@${pkg.version}`,
       ]);
     });
+
+    it("typechecks the user's composition against the installed remotion-mmaudio, remotion and zod types", async () => {
+      const p = project();
+      const r = await run(
+        process.execPath,
+        [path.join(p.dir, 'node_modules/typescript/bin/tsc'), '-p', '.'],
+        p.dir,
+      );
+      p.typecheckSeconds = r.seconds;
+      expect(r.output).toBe('');
+      expect(r.code).toBe(0);
+    }, 120_000);
 
     for (const {id, audioPath, logLine} of RENDERS) {
       it(`renders ${id} through the installed bin with the generated layers audible`, async () => {
