@@ -1,6 +1,7 @@
 import type React from 'react';
 import {useContext} from 'react';
 import {Artifact, Internals, useCurrentFrame} from 'remotion';
+import {isWholeCompositionSequence, type SequenceTiming} from './is-whole-composition-sequence.ts';
 import {useCompositionDurationInFrames} from './remotion-internals.ts';
 
 /** Prefix of the artifact file names `<GeneratedAudio />` emits during the pipeline's frame pass. */
@@ -40,14 +41,8 @@ export const PlacementReport: React.FC<{
   const sequence = useContext(Internals.SequenceContext);
   const durationInFrames = useCompositionDurationInFrames();
   if (frame !== 0) return null;
-  const wholeComposition =
-    sequence === null ||
-    (sequence.cumulatedFrom === 0 &&
-      sequence.relativeFrom === 0 &&
-      sequence.absoluteFrom === 0 &&
-      sequence.cumulatedNegativeFrom === 0 &&
-      sequence.playbackRate === 1 &&
-      sequence.durationInFrames >= durationInFrames);
+  // Read field by field: older Remotion releases lack some of these internal fields.
+  const wholeComposition = isWholeCompositionSequence(sequence as SequenceTiming | null, durationInFrames);
   const placement: GeneratedAudioPlacement = {
     compositionId,
     absoluteFrame,
