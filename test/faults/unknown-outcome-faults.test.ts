@@ -183,14 +183,13 @@ describe('unknown outcomes and caps, real CLI processes', () => {
     const env = await newCase();
     env.sim.faults.stallSubmitAnswerNext(1, 2500);
     const first = cli(env, ONE_SEGMENT);
-    let sentAt = 0;
     await waitFor(() => env.sim.requests.some((r) => r.fault === 'stallAnswer'), 'the held submit answer', {
       until: first.done,
     });
     // The 202 headers are out; let the CLI parse them, then Ctrl-C.
     await new Promise((r) => setTimeout(r, 300));
+    const heldFor = Date.now() - (env.sim.requests.find((r) => r.fault === 'stallAnswer')?.at ?? Date.now());
     process.kill(first.pid!, 'SIGINT');
-    sentAt = Date.now();
     const run1 = await first.done;
     const journal = readdirSync(path.join(env.project.cacheDir, 'journal'))
       .filter((n) => n.endsWith('.json'))
@@ -209,7 +208,7 @@ describe('unknown outcomes and caps, real CLI processes', () => {
       case: 'SIGINT while the 202 answer (task id) is held by the service; same command again',
       exits: `${run1.code ?? run1.signal} → ${run2.code}`,
       submits: `POSTs per run 1 / ${submitsOf(env.sim) - before}; tasks per segment ${tasksPerProxy(env.sim).join(' ')}`,
-      result: `journal after Ctrl-C: ${journal.map((j) => `${j.state} ${j.taskId}`).join(', ')}; run 1 ended ${sentAt ? '' : 'before the signal '}after the held answer; run 2 resumed by GET (${resumedPolls.length} poll(s) of that task)`,
+      result: `journal after Ctrl-C: ${journal.map((j) => `${j.state} ${j.taskId}`).join(', ')}; SIGINT ${heldFor} ms into the held 2.5 s answer; run 2 resumed by GET (${resumedPolls.length} poll(s) of that task)`,
       ok: true,
     };
     rows.push(row);
@@ -234,7 +233,15 @@ describe('unknown outcomes and caps, real CLI processes', () => {
     // Every task's result claims 1 Hz; the first download is a 200 MB stream instead.
     env.sim.faults.resultFormat = {sampleRate: 1};
     env.sim.faults.oversizeResultNext(1, {bytes: 200 * 1024 * 1024});
-    const watched = [env.tmp, env.project.cacheDir, env.project.publicDir];
+    // Where the run writes audio: its work directory (results, normalised wavs; not Remotion's bundle),
+    // the cache and the published folder.
+    const watched = () => [
+      ...readdirSync(env.tmp)
+        .filter((n) => n.startsWith('remotion-mmaudio-'))
+        .map((n) => path.join(env.tmp, n)),
+      env.project.cacheDir,
+      publishedFolder(env.project.publicDir, ID),
+    ];
     let largest = {file: '', bytes: 0};
     const scan = () => {
       const walk = (d: string) => {
@@ -257,7 +264,7 @@ describe('unknown outcomes and caps, real CLI processes', () => {
           }
         }
       };
-      for (const d of watched) walk(d);
+      for (const d of watched()) walk(d);
     };
     const timer = setInterval(scan, 20);
     const run = await cli(env, TWO_SEGMENTS).done;
