@@ -1,5 +1,5 @@
 import {existsSync, readdirSync, statSync} from 'node:fs';
-import {mkdtemp, readFile, rm, writeFile} from 'node:fs/promises';
+import {mkdir, mkdtemp, readFile, rm, writeFile} from 'node:fs/promises';
 import http from 'node:http';
 import type {AddressInfo} from 'node:net';
 import os from 'node:os';
@@ -17,10 +17,11 @@ import {createQubicoBackend} from '../../src/backends/qubico.ts';
 import {UnknownSubmitError} from '../../src/backends/unknown-submit-error.ts';
 import {UsageError} from '../../src/errors.ts';
 import {createLogger, silentLogger} from '../../src/log.ts';
+import {runFf} from '../../src/media/ffmpeg.ts';
 import {createSubmitJournal} from '../../src/pipeline/journal.ts';
 import {normalizeSegmentAudio} from '../../src/pipeline/normalize-audio.ts';
 import {type Simulator, startSimulator} from '../../src/simulator/index.ts';
-import {encodeWav} from '../../src/wav/wav.ts';
+import {decodeWav, encodeWav} from '../../src/wav/wav.ts';
 import {makeTestMp4} from './helpers/make-mp4.ts';
 
 /**
@@ -346,6 +347,51 @@ describe('caps on what comes back', () => {
     expect(wav.byteLength).toBe(94);
     expect(err).toBeInstanceOf(ResultRejectedError);
     expect(existsSync(output)).toBe(false);
+  });
+
+  it('normalizeSegmentAudio with -t: the same samples as resampling the whole result and trimming', async () => {
+    const seconds = 3;
+    const rate = 44_100;
+    const left = new Float32Array(seconds * rate).map(
+      (_, i) => 0.5 * Math.sin((2 * Math.PI * 440 * i) / rate),
+    );
+    const right = new Float32Array(seconds * rate).map(
+      (_, i) => 0.3 * Math.sin((2 * Math.PI * 660 * i) / rate),
+    );
+    const input = path.join(dir, 'long-44k.wav');
+    await writeFile(input, encodeWav({sampleRate: rate, channels: [left, right]}));
+    const output = path.join(dir, 'norm', 'long-44k.wav');
+    await mkdir(path.dirname(output), {recursive: true});
+    const result = await normalizeSegmentAudio({input, output, durationInSeconds: 2});
+    const full = path.join(dir, 'norm', 'full-48k.wav');
+    await runFf('ffmpeg', [
+      '-y',
+      '-i',
+      input,
+      '-af',
+      'aresample=48000',
+      '-ac',
+      '2',
+      '-c:a',
+      'pcm_s16le',
+      '-f',
+      'wav',
+      full,
+    ]);
+    const ours = decodeWav(new Uint8Array(await readFile(output)));
+    const reference = decodeWav(new Uint8Array(await readFile(full)));
+    let maxDiff = 0;
+    for (let c = 0; c < 2; c++) {
+      for (let i = 0; i < 96_000; i++) {
+        maxDiff = Math.max(maxDiff, Math.abs(ours.channels[c][i] - reference.channels[c][i]));
+      }
+    }
+    console.log(
+      `-t ${2 + 0.1} s vs the whole result resampled: ${ours.channels[0].length} frames, max sample difference ${maxDiff}`,
+    );
+    expect(result.frames).toBe(96_000);
+    expect(ours.channels[0]).toHaveLength(96_000);
+    expect(maxDiff).toBe(0);
   });
 
   it('a task JSON over 1 MiB is refused (a GET: InvalidResponseError, nothing parsed)', async () => {
