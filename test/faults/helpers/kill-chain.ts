@@ -210,7 +210,11 @@ export const runKillChain = async (o: {
     async (cli) => {
       const from = sim.requests.length;
       const held = () => sim.requests.slice(from).filter((r) => r.kind === 'result' && r.fault === 'delay');
-      await waitFor(() => held().length >= n, `download ${n}`, {until: cli.done});
+      await waitFor(
+        () => held().length >= n && !sim.requests.some((r) => r.kind === 'submit' && r.status === 0),
+        `download ${n}, no POST on the wire`,
+        {until: cli.done},
+      );
       const done = sim.requests.slice(from).filter((r) => r.kind === 'result' && r.status === 200).length;
       cli.kill();
       return `during download ${n} (drawn n = ${n}; ${done} download(s) finished before)`;
