@@ -228,6 +228,36 @@ describe('unknown outcomes and caps, real CLI processes', () => {
     );
   }, 600_000);
 
+  it('Ctrl-C (SIGINT) while the POST is on the wire (no answer yet), then the same command', async () => {
+    const env = await newCase();
+    // The service holds the request 3 s before creating the task: the client cannot know whether it will.
+    env.sim.faults.delayNext(1, 3000, {kind: 'submit'});
+    const first = cli(env, ONE_SEGMENT);
+    await waitFor(() => env.sim.requests.some((r) => r.kind === 'submit'), 'the submit', {until: first.done});
+    await new Promise((r) => setTimeout(r, 300));
+    process.kill(first.pid!, 'SIGINT');
+    const run1 = await first.done;
+    const statesAfterCtrlC = journalStates(env.project.cacheDir);
+    const before = submitsOf(env.sim);
+    const run2 = await cli(env, ONE_SEGMENT).done;
+    const row: Row = {
+      case: 'SIGINT while the POST is on the wire (held 3 s by the service before any answer); same command',
+      exits: `${run1.code} → ${run2.code}`,
+      submits: `POSTs per run 1 / ${submitsOf(env.sim) - before}; tasks created ${env.sim.tasks.size} (the service may or may not have made one: unknowable here)`,
+      result: `journal after Ctrl-C: ${statesAfterCtrlC.join(', ')}; run 2: "${lastLine(run2).slice(0, 120)}"`,
+      ok: true,
+    };
+    rows.push(row);
+    check(row, run1.code === 130, `run 1 exit ${run1.code}`);
+    check(row, statesAfterCtrlC.join() === 'unknown', `journal ${statesAfterCtrlC.join()}`);
+    check(
+      row,
+      run2.code === 1 && /unknown for segment 1 \(submitted/.test(lastLine(run2)),
+      `run 2: ${lastLine(run2)}`,
+    );
+    check(row, submitsOf(env.sim) - before === 0, 'run 2 submitted again');
+  }, 600_000);
+
   it('a 200 MB result and a wav header claiming 1 Hz: refused, nothing large written', async () => {
     const env = await newCase();
     // Every task's result claims 1 Hz; the first download is a 200 MB stream instead.
