@@ -2,6 +2,7 @@
 
 export type {
   DownloadedResult,
+  DownloadResultOptions,
   QubicoClient,
   QubicoClientOptions,
   QubicoClientStats,
@@ -23,6 +24,7 @@ export {
   RateLimitError,
   RequestAbortedError,
   RequestTimeoutError,
+  ResultRejectedError,
   SubmitOutcomeUnknownError,
   TaskFailedError,
   TaskTimeoutError,
@@ -36,6 +38,8 @@ export type {OfflineBackendOptions} from './backends/offline.ts';
 export {createOfflineBackend} from './backends/offline.ts';
 export type {QubicoBackendOptions, UploadProxy} from './backends/qubico.ts';
 export {createQubicoBackend, SegmentGenerationError} from './backends/qubico.ts';
+export type {UnknownSubmitSegment} from './backends/unknown-submit-error.ts';
+export {UnknownSubmitError} from './backends/unknown-submit-error.ts';
 export {main} from './cli/main.ts';
 export {CostLimitError, MMAudioError, UsageError} from './errors.ts';
 export type {Logger, LogLevel} from './log.ts';

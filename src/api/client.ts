@@ -1,12 +1,14 @@
 import {createWriteStream} from 'node:fs';
 import {mkdir, readFile, rename, rm} from 'node:fs/promises';
 import path from 'node:path';
+import {Transform} from 'node:stream';
 import {pipeline} from 'node:stream/promises';
 import {Agent, type Dispatcher, request} from 'undici';
 import {MMAudioError, UsageError} from '../errors.ts';
 import {type Logger, silentLogger} from '../log.ts';
 import {tempPathFor} from '../media/atomic.ts';
 import {parseWavHeader, WavError, type WavFormat} from '../wav/wav.ts';
+import {checkResultUrl, MAX_RESULT_REDIRECTS} from './check-result-url.ts';
 import {
   ApiConnectionError,
   InternalServerError,
@@ -18,6 +20,7 @@ import {
   RequestAbortedError,
   RequestTimeoutError,
   type ResponseHeaders,
+  ResultRejectedError,
   SubmitOutcomeUnknownError,
   TaskFailedError,
   TaskTimeoutError,
@@ -26,6 +29,7 @@ import {
 import {type Clock, createRequestLimiter, createSemaphore, systemClock} from './limiter.ts';
 import {createDailyQuota, type DailyQuota} from './quota.ts';
 import {createRequestWindowStore, type RequestWindowStore} from './request-window-store.ts';
+import {MAX_TASK_JSON_BYTES, rejectResultFormat, resultLimitsFor} from './result-limits.ts';
 import {isBeforeSendCode, retryDelay, shouldRetry} from './retry.ts';
 import {
   type InferenceRequest,
@@ -103,6 +107,16 @@ export type WaitForTaskOptions = {
 
 export type DownloadedResult = {path: string; bytes: number; format: WavFormat};
 
+export type DownloadResultOptions = {
+  signal?: AbortSignal;
+  /**
+   * Length of the segment the result is for. It caps the download (see `resultLimitsFor`): bytes from
+   * content-length and as counted, the sample rate (8–192 kHz) and the audio's length. Default 60 s, the
+   * longest segment the API takes.
+   */
+  segmentSeconds?: number;
+};
+
 export type QubicoClient = {
   readonly baseUrl: string;
   /** Validates first (zero requests on bad input), then POSTs the task. */
@@ -118,7 +132,7 @@ export type QubicoClient = {
   downloadResult: (
     url: string,
     destination: string,
-    options?: {signal?: AbortSignal},
+    options?: DownloadResultOptions,
   ) => Promise<DownloadedResult>;
   /** Runs `fn` while holding one of `maxConcurrentTasks` slots. */
   withTaskSlot: <T>(fn: () => Promise<T>, options?: {signal?: AbortSignal}) => Promise<T>;
@@ -172,12 +186,23 @@ const checkNumber = (
   return value;
 };
 
-const normaliseBaseUrl = (value: string): string => {
+/**
+ * Checks and normalises the API base URL (no trailing slash). A user name or password in it is refused:
+ * it would be sent to the service on every request and written wherever the URL is recorded (the submit
+ * journal); the key belongs in QUBICO_API_KEY. The refusal never repeats the URL.
+ */
+export const normaliseBaseUrl = (value: string): string => {
   let url: URL;
   try {
     url = new URL(value);
   } catch {
-    throw new UsageError(`QUBICO_BASE_URL / baseUrl is not a URL: ${JSON.stringify(value)}`);
+    throw new UsageError('QUBICO_BASE_URL / baseUrl is not a URL (expected e.g. https://api.qubico.ai)');
+  }
+  if (url.username || url.password) {
+    throw new UsageError(
+      'QUBICO_BASE_URL / baseUrl must not contain a user name or password (user:password@host): ' +
+        'remove it, and put the API key in QUBICO_API_KEY.',
+    );
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
     throw new UsageError(`QUBICO_BASE_URL / baseUrl must be http(s), got ${url.protocol}`);
@@ -196,6 +221,46 @@ const flattenHeaders = (headers: Dispatcher.ResponseData['headers']): ResponseHe
   }
   return out;
 };
+
+/** Reads a body as text, refusing it as soon as it passes `limit` bytes (declared or counted). */
+const readTextCapped = async (
+  response: Dispatcher.ResponseData,
+  limit: number,
+  what: string,
+): Promise<string> => {
+  const tooLarge = (bytes: string) =>
+    new InvalidResponseError(`${what}: the answer is ${bytes} bytes, more than the ${limit} a task can take`);
+  const declared = Number(response.headers['content-length']);
+  if (Number.isFinite(declared) && declared > limit) throw tooLarge(String(declared));
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of response.body) {
+    const buf = chunk as Buffer;
+    size += buf.length;
+    if (size > limit) throw tooLarge(`over ${size}`);
+    chunks.push(buf);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+};
+
+/** A 3xx answer to a result download: followed by hand in `downloadResult`, never by undici. */
+class ResultRedirect extends Error {
+  readonly location: string | null;
+  readonly status: number;
+  constructor(status: number, location: string | null) {
+    super(`redirect ${status}`);
+    this.status = status;
+    this.location = location;
+  }
+}
+
+const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
+
+/** Webhook wake-ups that trigger an immediate poll, per wait; later ones are left to the regular polls. */
+const MAX_WAKE_POLLS = 20;
+
+const isLoopbackHost = (hostname: string): boolean =>
+  hostname === 'localhost' || hostname === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(hostname);
 
 const readTextLimited = async (body: Dispatcher.ResponseData['body'], limit: number): Promise<string> => {
   const chunks: Buffer[] = [];
@@ -279,6 +344,18 @@ export const createQubicoClient = (options: QubicoClientOptions = {}): QubicoCli
       );
     }
     logger.addSecret(webhook.secret);
+    let hostname = '';
+    try {
+      hostname = new URL(webhook.url).hostname;
+    } catch {
+      throw new UsageError('The webhook URL is not a URL');
+    }
+    if (/^http:/i.test(webhook.url) && !isLoopbackHost(hostname)) {
+      logger.warn(
+        `The webhook URL is plain http:// (${hostname}): the service's calls, with the webhook secret in ` +
+          'their x-webhook-secret header, cross the network unencrypted. Prefer an https URL.',
+      );
+    }
   }
   const baseUrl = normaliseBaseUrl(options.baseUrl ?? process.env.QUBICO_BASE_URL ?? DEFAULT_BASE_URL);
   const apiOrigin = new URL(baseUrl).origin;
@@ -418,11 +495,16 @@ export const createQubicoClient = (options: QubicoClientOptions = {}): QubicoCli
     spec.signal.addEventListener('abort', onAbort, {once: true});
     const started = Date.now();
     let response: Dispatcher.ResponseData | null = null;
+    /** From here on, a submit may have reached the service. */
+    let sent = false;
+    /** A submit answered 2xx: its task id is read to the end even if the caller cancels meanwhile. */
+    let committed = false;
     try {
       const headers: Record<string, string> = {accept: 'application/json, audio/wav, */*'};
       if (spec.toApi) headers['x-api-key'] = apiKey;
       if (spec.body !== undefined) headers['content-type'] = 'application/json';
       logger.trace(`${what}: attempt ${attempt}${spec.body ? `, body ${spec.body.length} bytes` : ''}`);
+      sent = true;
       response = await request(spec.url, {
         method: spec.method,
         headers,
@@ -434,6 +516,12 @@ export const createQubicoClient = (options: QubicoClientOptions = {}): QubicoCli
       });
       releasePlace();
       const status = response.statusCode;
+      if (spec.kind === 'submit' && status >= 200 && status < 300) {
+        // The task exists and is billed: losing its id now would lose the money. Only the request
+        // timeout can stop reading it.
+        committed = true;
+        spec.signal.removeEventListener('abort', onAbort);
+      }
       logger.verbose(`${what} → ${status} (attempt ${attempt}, ${Date.now() - started} ms)`);
       if (status >= 400) {
         const text = await readTextLimited(response.body, MAX_ERROR_BODY_BYTES);
@@ -453,7 +541,12 @@ export const createQubicoClient = (options: QubicoClientOptions = {}): QubicoCli
       return await spec.onResponse(response);
     } catch (err) {
       response?.body.destroy();
-      if (spec.signal.aborted) throw aborted(what, spec.signal, err);
+      if (spec.signal.aborted && !committed) {
+        const abortError = aborted(what, spec.signal, err);
+        // Cancelled while the submit was on the wire: whether the task exists is unknown.
+        if (spec.kind === 'submit' && sent) throw new SubmitOutcomeUnknownError(abortError);
+        throw abortError;
+      }
       if (timedOut) throw new RequestTimeoutError(what, requestTimeoutMs);
       if (err instanceof MMAudioError) throw err;
       const code = errorCode(err);
@@ -508,7 +601,7 @@ export const createQubicoClient = (options: QubicoClientOptions = {}): QubicoCli
   };
 
   const parseTaskResponse = async (response: Dispatcher.ResponseData, what: string): Promise<QubicoTask> => {
-    const text = await response.body.text();
+    const text = await readTextCapped(response, MAX_TASK_JSON_BYTES, what);
     let json: unknown;
     try {
       json = JSON.parse(text);
@@ -581,7 +674,12 @@ export const createQubicoClient = (options: QubicoClientOptions = {}): QubicoCli
     const signal = combine(waitOptions.signal);
     const timeoutMs = waitOptions.timeoutMs ?? DEFAULT_WAIT_TIMEOUT_MS;
     const deadline = clock.now() + timeoutMs;
-    const estimatedMs = Math.max(0, (waitOptions.estimatedTimeSeconds ?? 0) * 1000);
+    // The service's estimate is a hint, not a promise: a day (or NaN) must not put the first poll past
+    // the task timeout.
+    const estimatedRaw = (waitOptions.estimatedTimeSeconds ?? 0) * 1000;
+    const estimatedMs = Number.isFinite(estimatedRaw)
+      ? Math.min(Math.max(0, estimatedRaw), timeoutMs / 2)
+      : 0;
     // Poll late, not often: the first poll when the task should be done; with a webhook the poll is only
     // a fallback for a lost call.
     let delay = webhook ? Math.max(estimatedMs, pollMaxMs) : Math.max(estimatedMs, pollMinMs);
@@ -602,22 +700,50 @@ export const createQubicoClient = (options: QubicoClientOptions = {}): QubicoCli
     set.add(waiter);
     let pollNow = earlyWakes.delete(taskId);
     let lastStatus: string | null = null;
+    /** When the last GET of this wait started (null before the first). */
+    let lastPollAt: number | null = null;
+    let wakePolls = 0;
+    /**
+     * Wake-ups are coalesced per task: however many webhook calls arrive (duplicates, a forged storm), a
+     * wake-up poll comes at least `pollMinMs` after the previous GET, and at most MAX_WAKE_POLLS of them
+     * per wait; the calls in between are absorbed by that one poll.
+     */
+    const wakeGap = async () => {
+      wakePolls++;
+      if (lastPollAt === null) return;
+      const gap = lastPollAt + pollMinMs - clock.now();
+      if (gap > 0) {
+        logger.trace(`Task ${taskId}: wake-up coalesced, polling in ${Math.round(gap)} ms`);
+        try {
+          await clock.sleep(gap, signal);
+        } catch (err) {
+          throw aborted(`Waiting for task ${taskId}`, signal, err);
+        }
+      }
+    };
     try {
       for (;;) {
         const remaining = deadline - clock.now();
-        if (!pollNow) {
+        if (pollNow) {
+          await wakeGap();
+          wakeController = new AbortController();
+        } else {
           if (remaining <= 0) throw new TaskTimeoutError(taskId, timeoutMs, lastStatus);
           const wait = Math.min(delay, remaining);
           logger.trace(`Task ${taskId}: next poll in ${Math.round(wait)} ms`);
           try {
-            await clock.sleep(wait, AbortSignal.any([signal, wakeController.signal]));
+            const wakeSignal = wakePolls < MAX_WAKE_POLLS ? [wakeController.signal] : [];
+            await clock.sleep(wait, AbortSignal.any([signal, ...wakeSignal]));
           } catch (err) {
             if (signal.aborted) throw aborted(`Waiting for task ${taskId}`, signal, err);
             logger.verbose(`Task ${taskId}: webhook wake-up, polling now`);
+            await wakeGap();
+            // Wake-ups during the gap hit the spent controller: they are part of this poll.
             wakeController = new AbortController();
           }
         }
         pollNow = false;
+        lastPollAt = clock.now();
         waiter.inFlight = true;
         waiter.wokenInFlight = false;
         let task: QubicoTask;
@@ -637,7 +763,7 @@ export const createQubicoClient = (options: QubicoClientOptions = {}): QubicoCli
         }
         if (task.status === 'failed') throw new TaskFailedError(taskId, task.error);
         // A wake-up during the GET may announce a change that GET did not see yet: poll once more now.
-        pollNow = waiter.wokenInFlight;
+        pollNow = waiter.wokenInFlight && wakePolls < MAX_WAKE_POLLS;
         if (clock.now() >= deadline && !pollNow) throw new TaskTimeoutError(taskId, timeoutMs, lastStatus);
         delay = webhook ? pollMaxMs : Math.min(Math.max(delay * 1.5, pollMinMs), pollMaxMs);
       }
@@ -669,46 +795,105 @@ export const createQubicoClient = (options: QubicoClientOptions = {}): QubicoCli
     } catch {
       throw new InvalidResponseError(`The result URL is not a URL: ${JSON.stringify(url.slice(0, 200))}`);
     }
-    if (target.protocol !== 'http:' && target.protocol !== 'https:') {
-      throw new InvalidResponseError(`The result URL must be http(s), got ${target.protocol}`);
-    }
+    const limits = resultLimitsFor(downloadOptions.segmentSeconds ?? Number.NaN);
     const destinationPath = path.resolve(destination);
     await mkdir(path.dirname(destinationPath), {recursive: true});
-    const shown = displayUrl(target.href);
-    return send({
-      method: 'GET',
-      url: target.href,
-      kind: 'download',
-      toApi: target.origin === apiOrigin,
-      signal: combine(downloadOptions.signal),
-      onResponse: async (response) => {
-        const tmp = tempPathFor(destinationPath);
-        try {
-          await pipeline(response.body, createWriteStream(tmp));
-          const bytes = await readFile(tmp);
-          const declared = Number(response.headers['content-length']);
-          if (Number.isFinite(declared) && declared !== bytes.length) {
-            throw new InvalidResultError(shown, `${bytes.length} of ${declared} bytes arrived`);
-          }
-          let format: WavFormat;
-          try {
-            format = parseWavHeader(bytes);
-          } catch (err) {
-            if (err instanceof WavError) throw new InvalidResultError(shown, err.message, {cause: err});
-            throw err;
-          }
-          await rename(tmp, destinationPath);
-          logger.verbose(
-            `Downloaded ${shown} → ${destinationPath} (${bytes.length} bytes, ${format.sampleRate} Hz, ` +
-              `${format.channels} ch, ${(format.frames / format.sampleRate).toFixed(2)} s)`,
-          );
-          return {path: destinationPath, bytes: bytes.length, format};
-        } catch (err) {
-          await rm(tmp, {force: true});
-          throw err;
+    const signal = combine(downloadOptions.signal);
+    for (let hop = 0; ; hop++) {
+      const refusal = checkResultUrl(target, apiOrigin, {redirected: hop > 0});
+      if (refusal) {
+        throw new InvalidResponseError(
+          `The result URL ${displayUrl(target.href)} is not fetched: ${refusal}`,
+        );
+      }
+      const shown = displayUrl(target.href);
+      try {
+        return await send({
+          method: 'GET',
+          url: target.href,
+          kind: 'download',
+          // The key goes to the API's own origin only, never to a CDN or a redirect elsewhere.
+          toApi: target.origin === apiOrigin,
+          signal,
+          onResponse: async (response) => {
+            if (REDIRECT_STATUSES.has(response.statusCode)) {
+              await readTextLimited(response.body, MAX_ERROR_BODY_BYTES);
+              const location = response.headers.location;
+              throw new ResultRedirect(
+                response.statusCode,
+                (Array.isArray(location) ? location[0] : location) ?? null,
+              );
+            }
+            if (response.statusCode !== 200) {
+              throw new InvalidResponseError(`Downloading ${shown} answered ${response.statusCode}, not 200`);
+            }
+            const declared = Number(response.headers['content-length']);
+            if (Number.isFinite(declared) && declared > limits.maxBytes) {
+              throw new ResultRejectedError(
+                shown,
+                `it announces ${declared} bytes, more than the ${limits.maxBytes} a segment's wav can take`,
+              );
+            }
+            const tmp = tempPathFor(destinationPath);
+            try {
+              let counted = 0;
+              const cap = new Transform({
+                transform(chunk: Buffer, _encoding, callback) {
+                  counted += chunk.length;
+                  if (counted > limits.maxBytes) {
+                    callback(
+                      new ResultRejectedError(
+                        shown,
+                        `it sent more than the ${limits.maxBytes} bytes a segment's wav can take`,
+                      ),
+                    );
+                    return;
+                  }
+                  callback(null, chunk);
+                },
+              });
+              await pipeline(response.body, cap, createWriteStream(tmp));
+              const bytes = await readFile(tmp);
+              if (Number.isFinite(declared) && declared !== bytes.length) {
+                throw new InvalidResultError(shown, `${bytes.length} of ${declared} bytes arrived`);
+              }
+              let format: WavFormat;
+              try {
+                format = parseWavHeader(bytes);
+              } catch (err) {
+                if (err instanceof WavError) throw new InvalidResultError(shown, err.message, {cause: err});
+                throw err;
+              }
+              const rejected = rejectResultFormat(format, limits);
+              if (rejected) throw new ResultRejectedError(shown, rejected);
+              await rename(tmp, destinationPath);
+              logger.verbose(
+                `Downloaded ${shown} → ${destinationPath} (${bytes.length} bytes, ${format.sampleRate} Hz, ` +
+                  `${format.channels} ch, ${(format.frames / format.sampleRate).toFixed(2)} s)`,
+              );
+              return {path: destinationPath, bytes: bytes.length, format};
+            } catch (err) {
+              await rm(tmp, {force: true});
+              throw err;
+            }
+          },
+        });
+      } catch (err) {
+        if (!(err instanceof ResultRedirect)) throw err;
+        if (hop >= MAX_RESULT_REDIRECTS) {
+          throw new InvalidResponseError(`Downloading ${shown}: more than ${MAX_RESULT_REDIRECTS} redirects`);
         }
-      },
-    });
+        if (!err.location) {
+          throw new InvalidResponseError(`Downloading ${shown}: a ${err.status} redirect without a Location`);
+        }
+        try {
+          target = new URL(err.location, target);
+        } catch {
+          throw new InvalidResponseError(`Downloading ${shown}: the redirect's Location is not a URL`);
+        }
+        logger.verbose(`Downloading ${shown}: ${err.status} redirect to ${displayUrl(target.href)}`);
+      }
+    }
   };
 
   const withTaskSlot: QubicoClient['withTaskSlot'] = async (fn, slotOptions = {}) => {

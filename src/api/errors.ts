@@ -106,6 +106,19 @@ export class InvalidResultError extends MMAudioError {
   }
 }
 
+/**
+ * A downloaded result refused before anything large is written or resampled: bigger than a segment's
+ * audio can be, a sample rate outside 8–192 kHz, or far longer than its segment. Not retried: the same
+ * URL would answer the same.
+ */
+export class ResultRejectedError extends MMAudioError {
+  readonly source: string;
+  constructor(source: string, reason: string, options?: {cause?: unknown}) {
+    super(`The result ${source} was refused: ${reason}. Nothing was kept.`, options);
+    this.source = source;
+  }
+}
+
 /** The task ended with status `failed`. */
 export class TaskFailedError extends MMAudioError {
   readonly taskId: string;

@@ -11,6 +11,13 @@
 export const MAX_RETRY_AFTER_MS = 60_000;
 
 /**
+ * The shortest wait after a 429 that carries Retry-After. `Retry-After: 0`, a negative value or a date in
+ * the past would otherwise retry at once, and a service that keeps answering so would be hit in a hot loop
+ * (each retry also spends a request of the daily quota).
+ */
+export const MIN_RETRY_AFTER_MS = 1000;
+
+/**
  * Reads a Retry-After header: delay-seconds (`"2"`, also `"1.5"`) or an HTTP date. Returns milliseconds,
  * or null when absent or unreadable. A date in the past gives 0; anything above 60 s gives 60 000.
  */
@@ -104,13 +111,17 @@ export const shouldRetry = ({method, error, attempt, maxRetries}: ShouldRetryOpt
 };
 
 /**
- * How long to wait before retry number `attempt`. A 429 with Retry-After waits exactly that long (at
- * least that long, and not capped by maxMs; the header itself is clamped to 60 s by parseRetryAfter);
- * everything else backs off exponentially.
+ * How long to wait before retry number `attempt`. A 429 with Retry-After waits that long (not capped by
+ * maxMs; the header itself is clamped to 60 s by parseRetryAfter), but never less than
+ * `minRetryAfterMs` (default MIN_RETRY_AFTER_MS, 1 s); everything else backs off exponentially.
  */
-export const retryDelay = (error: AttemptFailure, attempt: number, options: BackoffOptions): number => {
+export const retryDelay = (
+  error: AttemptFailure,
+  attempt: number,
+  options: BackoffOptions & {minRetryAfterMs?: number},
+): number => {
   if (error.kind === 'status' && error.status === 429 && typeof error.retryAfterMs === 'number') {
-    return Math.max(error.retryAfterMs, 0);
+    return Math.max(error.retryAfterMs, options.minRetryAfterMs ?? MIN_RETRY_AFTER_MS);
   }
   return backoffDelay(attempt, options);
 };

@@ -18,6 +18,11 @@ export type BackendRequest = {
   outputPath: string;
   /** Content-addressed cache key for the segment; the journal is keyed by it. */
   cacheKey: string;
+  /** Where the segment sits (recorded in the journal, so a run finds its unknown submits early). */
+  compositionId?: string;
+  startFrame?: number;
+  /** Exclusive. */
+  endFrame?: number;
 };
 
 export type BackendResult = {

@@ -1,11 +1,18 @@
 import {readFile, rm} from 'node:fs/promises';
 import type {QubicoClient} from '../api/client.ts';
-import {InvalidResultError, TaskFailedError} from '../api/errors.ts';
+import {
+  InvalidResultError,
+  QubicoApiError,
+  ResultRejectedError,
+  SubmitOutcomeUnknownError,
+  TaskFailedError,
+} from '../api/errors.ts';
 import type {QubicoTask} from '../api/schema.ts';
 import {MMAudioError} from '../errors.ts';
 import type {Logger} from '../log.ts';
-import type {SubmitJournal} from '../pipeline/journal.ts';
+import {isUnknownOutcome, type JournalBase, type SubmitJournal, submittedAtOf} from '../pipeline/journal.ts';
 import type {AudioBackend, BackendRequest, BackendResult} from './backend.ts';
+import {UnknownSubmitError} from './unknown-submit-error.ts';
 
 /** Hosts the proxy and returns an http(s) URL the service can fetch, instead of sending base64. */
 export type UploadProxy = (file: string, info: {segmentIndex: number; bytes: number}) => Promise<string>;
@@ -21,6 +28,11 @@ export type QubicoBackendOptions = {
   /** Overall wait per task. Default 20 minutes. */
   taskTimeoutMs?: number;
   upload?: UploadProxy | null;
+  /**
+   * Submit again a segment whose earlier submit has an unknown outcome (the task may exist and be
+   * billed). Default false: such a segment fails with UnknownSubmitError and is not sent.
+   */
+  resubmitUnknown?: boolean;
 };
 
 /** A segment could not be generated; names the segment so the user knows which one. */
@@ -43,6 +55,7 @@ export const createQubicoBackend = (options: QubicoBackendOptions): AudioBackend
   const maxTaskAttempts = options.maxTaskAttempts ?? 3;
   const maxDownloadAttempts = options.maxDownloadAttempts ?? 3;
   const taskTimeoutMs = options.taskTimeoutMs ?? 20 * 60_000;
+  const resubmitUnknown = options.resubmitUnknown ?? false;
   if (!Number.isInteger(maxTaskAttempts) || maxTaskAttempts < 1) {
     throw new TypeError(`maxTaskAttempts must be a positive integer, got ${maxTaskAttempts}`);
   }
@@ -76,10 +89,21 @@ export const createQubicoBackend = (options: QubicoBackendOptions): AudioBackend
         );
       }
       try {
-        await client.downloadResult(results[0].url, request.outputPath, {signal});
+        await client.downloadResult(results[0].url, request.outputPath, {
+          signal,
+          segmentSeconds: request.durationInSeconds,
+        });
         return;
       } catch (err) {
         signal?.throwIfAborted();
+        if (err instanceof ResultRejectedError) {
+          // Too large, an impossible sample rate, far too long: the same URL would answer the same.
+          throw new SegmentGenerationError(
+            request.segmentIndex,
+            `${err.message} (task ${current.task_id}; it stays in the journal)`,
+            {cause: err},
+          );
+        }
         if (attempt >= maxDownloadAttempts) {
           throw new SegmentGenerationError(
             request.segmentIndex,
@@ -110,39 +134,65 @@ export const createQubicoBackend = (options: QubicoBackendOptions): AudioBackend
       const outcome = await client.withTaskSlot(
         async () => {
           const entry = await journal.get(request.cacheKey);
+          const sameService = entry !== null && entry.baseUrl === client.baseUrl;
+          const base: JournalBase = {
+            cacheKey: request.cacheKey,
+            baseUrl: client.baseUrl,
+            segmentIndex: request.segmentIndex,
+            seed: request.seed,
+            ...(request.compositionId === undefined ? {} : {compositionId: request.compositionId}),
+            ...(request.startFrame === undefined ? {} : {startFrame: request.startFrame}),
+            ...(request.endFrame === undefined ? {} : {endFrame: request.endFrame}),
+          };
           let taskId: string;
+          let submittedAt: string;
           let estimatedTimeSeconds: number | null = null;
-          if (entry?.state === 'submitted' && entry.taskId && entry.baseUrl === client.baseUrl) {
+          if (entry?.state === 'submitted' && entry.taskId && sameService) {
             taskId = entry.taskId;
+            submittedAt = submittedAtOf(entry);
             estimatedTimeSeconds = entry.estimatedTimeSeconds;
             logger.info(`${label}: resuming task ${taskId} from an earlier run (no new submit).`);
           } else {
-            if (entry?.state === 'submitting') {
+            if (entry && sameService && isUnknownOutcome(entry)) {
+              if (!resubmitUnknown) {
+                throw new UnknownSubmitError([
+                  {segmentIndex: request.segmentIndex, submittedAt: submittedAtOf(entry)},
+                ]);
+              }
               logger.warn(
-                `${label}: an earlier submit of this segment got no task id back (the run was interrupted, or the answer was lost); that task may have been billed but cannot be resumed. Submitting again.`,
+                `${label}: submitting again as asked (--resubmit-unknown); the earlier submit of ${submittedAtOf(entry)} may have been billed too.`,
               );
             }
-            const base = {
-              cacheKey: request.cacheKey,
-              baseUrl: client.baseUrl,
-              segmentIndex: request.segmentIndex,
-              seed: request.seed,
-            };
-            await journal.recordIntent(base);
-            const task = await client.submit(
-              {
-                video,
-                prompt: request.prompt,
-                negativePrompt: request.negativePrompt,
-                steps: request.steps,
-                seed: request.seed,
-              },
-              {signal},
-            );
+            submittedAt = await journal.recordIntent(base);
+            let task: QubicoTask;
+            try {
+              task = await client.submit(
+                {
+                  video,
+                  prompt: request.prompt,
+                  negativePrompt: request.negativePrompt,
+                  steps: request.steps,
+                  seed: request.seed,
+                },
+                {signal},
+              );
+            } catch (err) {
+              if (err instanceof SubmitOutcomeUnknownError) {
+                await journal.recordUnknown({...base, taskId: null, submittedAt, reason: err.message});
+                logger.verbose(`${label}: ${err.message}`);
+                signal?.throwIfAborted();
+                throw new UnknownSubmitError([{segmentIndex: request.segmentIndex, submittedAt}], {
+                  cause: err,
+                });
+              }
+              // A certain refusal (4xx, 429, nothing sent, bad input): no task exists, nothing to remember.
+              await journal.remove(request.cacheKey);
+              throw err;
+            }
             submits++;
             taskId = task.task_id;
             estimatedTimeSeconds = task.estimated_time ?? null;
-            await journal.recordSubmitted({...base, taskId, estimatedTimeSeconds});
+            await journal.recordSubmitted({...base, taskId, estimatedTimeSeconds, submittedAt});
             logger.verbose(`${label}: submitted task ${taskId}.`);
           }
           try {
@@ -159,11 +209,35 @@ export const createQubicoBackend = (options: QubicoBackendOptions): AudioBackend
               await journal.remove(request.cacheKey);
               return {kind: 'failed' as const, error: err};
             }
+            if (err instanceof QubicoApiError && err.status === 404) {
+              // The service no longer knows the task: whether it ran (and was billed) is unknown.
+              await journal.recordUnknown({
+                ...base,
+                taskId,
+                submittedAt,
+                reason: `the service answered 404 for task ${taskId}`,
+              });
+              if (resubmitUnknown) return {kind: 'lost' as const, taskId, submittedAt};
+              throw new UnknownSubmitError([{segmentIndex: request.segmentIndex, submittedAt}], {
+                cause: err,
+              });
+            }
             throw err;
           }
         },
         {signal},
       );
+      if (outcome.kind === 'lost') {
+        if (attempt >= maxTaskAttempts) {
+          throw new UnknownSubmitError([
+            {segmentIndex: request.segmentIndex, submittedAt: outcome.submittedAt},
+          ]);
+        }
+        logger.warn(
+          `${label}: the service no longer knows task ${outcome.taskId} (404); submitting again as asked (--resubmit-unknown).`,
+        );
+        continue;
+      }
       if (outcome.kind === 'failed') {
         if (attempt >= maxTaskAttempts) {
           throw new SegmentGenerationError(
@@ -200,6 +274,7 @@ export const createQubicoBackend = (options: QubicoBackendOptions): AudioBackend
         // bad input (exit code 2, nothing sent) stay as they are.
         if (
           err instanceof SegmentGenerationError ||
+          err instanceof UnknownSubmitError ||
           context.signal?.aborted ||
           (err instanceof MMAudioError && err.exitCode === 2)
         ) {

@@ -46,6 +46,7 @@ export const optionsFromFlags = (
   publicDir: flags.publicDir,
   cacheDir: flags.cacheDir,
   maxCost: flags.maxCost,
+  resubmitUnknown: flags.resubmitUnknown,
   webhook:
     flags.webhookUrl || flags.webhookListen
       ? (() => {

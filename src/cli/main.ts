@@ -34,6 +34,8 @@ Options
   --public-dir <dir>            default public
   --cache-dir <dir>             cache and submit journal (default .mmaudio-cache)
   --max-cost <usd>              refuse a run that would bill more, before any request
+  --resubmit-unknown            submit again segments whose earlier submit has an unknown outcome (its
+                                answer was lost: it may have been billed); without it they stop the run
   --webhook-url <url> --webhook-listen <host:port>
                                 webhooks as wake-ups (polling stays the source of truth)
   --browser-executable <path>   Chrome/Chromium to render with (default: a system Chromium, else Remotion's)

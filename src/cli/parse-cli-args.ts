@@ -16,6 +16,7 @@ const flagSpec = {
   'public-dir': {type: 'string'},
   'cache-dir': {type: 'string'},
   'max-cost': {type: 'string'},
+  'resubmit-unknown': {type: 'boolean'},
   'webhook-url': {type: 'string'},
   'webhook-listen': {type: 'string'},
   'browser-executable': {type: 'string'},
@@ -41,6 +42,7 @@ export type CliFlags = {
   publicDir?: string;
   cacheDir?: string;
   maxCost?: number;
+  resubmitUnknown: boolean;
   webhookUrl?: string;
   webhookListen?: string;
   browserExecutable?: string;
@@ -131,6 +133,7 @@ export const parseCliArgs = (argv: string[]): ParsedCli => {
       publicDir: v['public-dir'],
       cacheDir: v['cache-dir'],
       maxCost: toNumber('max-cost', v['max-cost']),
+      resubmitUnknown: v['resubmit-unknown'] ?? false,
       webhookUrl: v['webhook-url'],
       webhookListen: v['webhook-listen'],
       browserExecutable: v['browser-executable'],

@@ -8,6 +8,7 @@ import {startWebhookReceiver, type WebhookReceiver} from '../api/webhook.ts';
 import type {AudioBackend, BackendName} from '../backends/backend.ts';
 import {createOfflineBackend} from '../backends/offline.ts';
 import {createQubicoBackend} from '../backends/qubico.ts';
+import {UnknownSubmitError} from '../backends/unknown-submit-error.ts';
 import {CostLimitError, UsageError} from '../errors.ts';
 import {MANIFEST_VERSION, type Manifest, manifestFolder, manifestPath} from '../react/manifest.ts';
 import {applyCrossfade} from './apply-crossfade.ts';
@@ -20,7 +21,7 @@ import {
 } from './cache.ts';
 import {type FramePassArtifact, type RenderedChunk, runFramePass} from './frame-pass.ts';
 import {hashJson} from './hash.ts';
-import {createSubmitJournal} from './journal.ts';
+import {createSubmitJournal, findUnknownSubmits, isUnknownOutcome, type UnknownSubmit} from './journal.ts';
 import {makeSegmentProxy} from './make-proxy.ts';
 import {normalizeSegmentAudio} from './normalize-audio.ts';
 import {
@@ -183,6 +184,7 @@ const setUpBackend = async (o: NormalizedGenerateOptions, name: BackendName): Pr
     maxTaskAttempts: o.maxTaskAttempts,
     taskTimeoutMs: o.taskTimeoutMs,
     upload: o.upload,
+    resubmitUnknown: o.resubmitUnknown,
   });
   return {
     backend,
@@ -280,6 +282,25 @@ export const runGeneration = async (o: NormalizedGenerateOptions): Promise<Gener
     }
     setup = await setUpBackend(o, backendName);
     const {backend, client} = setup;
+    const journal = createSubmitJournal(path.join(o.cacheDir, 'journal'));
+    // Bad news before work: a segment whose earlier submit has an unknown outcome stops the run now,
+    // before the frame pass, unless the user asked to submit it again. (The check by cache key, once
+    // the picture is known, is the backend's.)
+    let acknowledgedUnknown: UnknownSubmit[] = [];
+    if (client) {
+      const unknown = await findUnknownSubmits(journal, {
+        baseUrl: client.baseUrl,
+        compositionId: o.compositionId,
+        segments: plan.segments,
+      });
+      if (unknown.length > 0 && !o.resubmitUnknown) throw new UnknownSubmitError(unknown);
+      if (unknown.length > 0) {
+        logger.warn(
+          `Submitting again, as asked (--resubmit-unknown), ${unknown.length} segment(s) whose earlier submit has an unknown outcome: ${unknown.map((u) => u.segmentIndex + 1).join(', ')}.`,
+        );
+      }
+      acknowledgedUnknown = unknown;
+    }
     const cache: AudioCache = createAudioCache(o.cacheDir, {
       onCorrupt: (key, why) =>
         logger.warn(`Cache entry ${key.slice(0, 12)} is corrupt (${why}); generating it again.`),
@@ -423,6 +444,9 @@ export const runGeneration = async (o: NormalizedGenerateOptions): Promise<Gener
           seed,
           outputPath: path.join(dirs.results, `segment-${segment.index}.wav`),
           cacheKey,
+          compositionId: o.compositionId,
+          startFrame: segment.startFrame,
+          endFrame: segment.endFrame,
         };
         const generated = generateQueue
           ? await generateQueue.run(() => backend.generate(request, {signal, logger}))
@@ -446,7 +470,7 @@ export const runGeneration = async (o: NormalizedGenerateOptions): Promise<Gener
           createdAt: new Date().toISOString(),
         });
         // The audio is safe in the cache: the task no longer needs resuming.
-        await createSubmitJournal(path.join(o.cacheDir, 'journal')).remove(cacheKey);
+        await journal.remove(cacheKey);
         return {
           entry,
           outcome: {
@@ -529,6 +553,15 @@ export const runGeneration = async (o: NormalizedGenerateOptions): Promise<Gener
       );
       if (gateError) throw gateError;
       if (signal.aborted) throw signal.reason;
+      // Unknown submits are the failure the user must act on (money): one line naming them all, last.
+      const unknown = failures
+        .map((f) => f.reason)
+        .filter((r): r is UnknownSubmitError => r instanceof UnknownSubmitError);
+      const others = failures.map((f) => f.reason).filter((r) => !(r instanceof UnknownSubmitError));
+      if (unknown.length > 0) {
+        for (const r of others) logger.error(r instanceof Error ? r.message : String(r));
+        throw UnknownSubmitError.merge(unknown);
+      }
       for (const f of failures.slice(1))
         logger.error(f.reason instanceof Error ? f.reason.message : String(f.reason));
       throw failures[0].reason;
@@ -598,6 +631,12 @@ export const runGeneration = async (o: NormalizedGenerateOptions): Promise<Gener
       files,
     });
     const publishMs = Date.now() - tPublish;
+    // Unknown submits the user chose to pay again for and that this run did not consume (the picture or
+    // the prompt changed since): acknowledged, so they do not stop later runs.
+    for (const u of acknowledgedUnknown) {
+      const entry = await journal.get(u.cacheKey);
+      if (entry && isUnknownOutcome(entry)) await journal.remove(u.cacheKey);
+    }
     const outcomes = done.map((d) => d.outcome);
     const billedSeconds = outcomes.reduce((sum, s) => sum + s.billedSeconds, 0);
     const cachedSeconds = outcomes

@@ -1,4 +1,6 @@
 import {readFile, rm} from 'node:fs/promises';
+import {ResultRejectedError} from '../api/errors.ts';
+import {rejectResultFormat, resultLimitsFor} from '../api/result-limits.ts';
 import {tempPathFor, writeFileAtomic} from '../media/atomic.ts';
 import {runFf} from '../media/ffmpeg.ts';
 import {decodeWav, encodeWav, parseWavHeader} from '../wav/wav.ts';
@@ -36,6 +38,10 @@ export const normalizeSegmentAudio = async (options: {
 }): Promise<NormalizedAudio> => {
   const adjustments: string[] = [];
   const original = parseWavHeader(new Uint8Array(await readFile(options.input)));
+  // Before any decoding or resampling: a header claiming 1 Hz, or hours of audio, would be blown up by
+  // the resampler into a file thousands of times its size.
+  const rejected = rejectResultFormat(original, resultLimitsFor(options.durationInSeconds));
+  if (rejected) throw new ResultRejectedError(`for this segment (${options.input})`, rejected);
   let source = options.input;
   let resampled: string | null = null;
   const targetChannels = Math.min(2, original.channels);
@@ -48,6 +54,9 @@ export const normalizeSegmentAudio = async (options: {
           '-y',
           '-i',
           options.input,
+          // Never more than the segment (and a little): the rest would be trimmed anyway.
+          '-t',
+          String(options.durationInSeconds + 0.1),
           '-af',
           `aresample=${OUTPUT_SAMPLE_RATE}`,
           '-ac',

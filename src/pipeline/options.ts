@@ -1,6 +1,6 @@
 import path from 'node:path';
 import type {ChromeMode} from '@remotion/renderer';
-import type {QubicoClientOptions} from '../api/client.ts';
+import {normaliseBaseUrl, type QubicoClientOptions} from '../api/client.ts';
 import type {AudioBackend, BackendName} from '../backends/backend.ts';
 import type {UploadProxy} from '../backends/qubico.ts';
 import {UsageError} from '../errors.ts';
@@ -61,6 +61,13 @@ export type GenerateAudioOptions = {
   cacheDir?: string;
   /** Refuse (before any request) a run that would bill more than this many USD. */
   maxCost?: number | null;
+  /**
+   * Submit again the segments whose earlier submit has an unknown outcome (its answer was lost, or the
+   * run was cancelled while it was on the wire): the task may exist and be billed. Default false: such
+   * segments stop the run (exit 1) with a message naming them; they are never paid again silently.
+   * Resubmitted segments count in the bill and in `maxCost`.
+   */
+  resubmitUnknown?: boolean;
   /** Host proxies yourself: return a URL the service can fetch instead of sending base64. */
   upload?: UploadProxy | null;
   browserExecutable?: string | null;
@@ -101,6 +108,7 @@ export type NormalizedGenerateOptions = {
   publicDir: string;
   cacheDir: string;
   maxCost: number | null;
+  resubmitUnknown: boolean;
   upload: UploadProxy | null;
   browserExecutable: string | null;
   chromeMode: ChromeMode | null;
@@ -195,6 +203,19 @@ export const normalizeGenerateOptions = (options: GenerateAudioOptions): Normali
   if (typeof backend === 'string' && backend !== 'qubico' && backend !== 'offline') {
     throw new UsageError(`--backend must be qubico or offline, got "${backend}".`);
   }
+  if (options.resubmitUnknown !== undefined && typeof options.resubmitUnknown !== 'boolean') {
+    throw new UsageError(
+      `resubmitUnknown must be true or false, got ${JSON.stringify(options.resubmitUnknown)}.`,
+    );
+  }
+  // A bad base URL (or one with user:password) is refused now, before the bundle and the frame pass.
+  const baseUrlSource = options.baseUrl ?? process.env.QUBICO_BASE_URL;
+  const baseUrl =
+    baseUrlSource !== undefined &&
+    baseUrlSource !== '' &&
+    (backend === 'qubico' || (backend === null && Boolean(options.apiKey ?? process.env.QUBICO_API_KEY)))
+      ? normaliseBaseUrl(baseUrlSource)
+      : null;
   const concurrency = options.concurrency ?? null;
   if (concurrency !== null && (!Number.isInteger(concurrency) || concurrency < 1)) {
     throw new UsageError(`--concurrency must be a positive integer, got ${options.concurrency}.`);
@@ -253,11 +274,12 @@ export const normalizeGenerateOptions = (options: GenerateAudioOptions): Normali
     overlapSeconds,
     backend,
     apiKey: options.apiKey ?? null,
-    baseUrl: options.baseUrl ?? null,
+    baseUrl: options.baseUrl === undefined ? null : (baseUrl ?? options.baseUrl),
     webhook,
     publicDir: path.resolve(options.publicDir ?? 'public'),
     cacheDir: path.resolve(options.cacheDir ?? '.mmaudio-cache'),
     maxCost,
+    resubmitUnknown: options.resubmitUnknown ?? false,
     upload: options.upload ?? null,
     browserExecutable: options.browserExecutable ?? null,
     chromeMode: options.chromeMode ?? null,

@@ -18,6 +18,10 @@ export type FaultState = {
   takeTaskFailure(task: SimulatedTask): boolean;
   takeResult404(): boolean;
   takeTruncate(): boolean;
+  takeFailAfterCreate(): number | null;
+  takeStallAnswer(): number | null;
+  takeOversize(): {bytes: number; declareLength: boolean} | null;
+  isForgotten(taskId: string): boolean;
   /** Latency for a task submitted now. */
   taskLatencyMs(): number;
   reset(): void;
@@ -44,6 +48,16 @@ export const createFaultState = (defaultLatencyMs: number): FaultState => {
   let result404 = 0;
   let truncate = 0;
   let latency = defaultLatencyMs;
+  let failAfterCreate: {status: number; remaining: number}[] = [];
+  let stalls: {ms: number; remaining: number}[] = [];
+  let oversize: {bytes: number; declareLength: boolean; remaining: number}[] = [];
+  const forgotten = new Set<string>();
+  const takeFrom = <T extends {remaining: number}>(list: T[]): T | null => {
+    const entry = list.find((e) => e.remaining > 0);
+    if (!entry) return null;
+    entry.remaining--;
+    return entry;
+  };
 
   const faults: SimulatorFaults = {
     failNext: (count, status, options = {}) => {
@@ -93,6 +107,32 @@ export const createFaultState = (defaultLatencyMs: number): FaultState => {
       truncate += count;
     },
     webhook: {},
+    failAfterCreateNext: (count, status) => {
+      checkCount('failAfterCreateNext', count);
+      if (!Number.isInteger(status) || status < 400 || status > 599) {
+        throw new UsageError(`faults.failAfterCreateNext: status must be 400–599, got ${status}`);
+      }
+      failAfterCreate.push({status, remaining: count});
+    },
+    stallSubmitAnswerNext: (count, ms) => {
+      checkCount('stallSubmitAnswerNext', count);
+      if (!Number.isFinite(ms) || ms < 0) {
+        throw new UsageError(`faults.stallSubmitAnswerNext: ms must be ≥ 0, got ${ms}`);
+      }
+      stalls.push({ms, remaining: count});
+    },
+    oversizeResultNext: (count, options) => {
+      checkCount('oversizeResultNext', count);
+      if (!Number.isInteger(options?.bytes) || options.bytes < 44) {
+        throw new UsageError(
+          `faults.oversizeResultNext: bytes must be an integer ≥ 44, got ${options?.bytes}`,
+        );
+      }
+      oversize.push({bytes: options.bytes, declareLength: options.declareLength ?? false, remaining: count});
+    },
+    forgetTasks: (taskIds) => {
+      for (const id of taskIds) forgotten.add(id);
+    },
   };
 
   return {
@@ -122,6 +162,13 @@ export const createFaultState = (defaultLatencyMs: number): FaultState => {
       truncate--;
       return true;
     },
+    takeFailAfterCreate: () => takeFrom(failAfterCreate)?.status ?? null,
+    takeStallAnswer: () => takeFrom(stalls)?.ms ?? null,
+    takeOversize: () => {
+      const entry = takeFrom(oversize);
+      return entry ? {bytes: entry.bytes, declareLength: entry.declareLength} : null;
+    },
+    isForgotten: (taskId) => forgotten.has(taskId),
     taskLatencyMs: () => latency,
     reset: () => {
       queue = [];
@@ -130,6 +177,10 @@ export const createFaultState = (defaultLatencyMs: number): FaultState => {
       result404 = 0;
       truncate = 0;
       latency = defaultLatencyMs;
+      failAfterCreate = [];
+      stalls = [];
+      oversize = [];
+      forgotten.clear();
       faults.resultDuration = {};
       faults.resultFormat = null;
       faults.resultCount = 1;

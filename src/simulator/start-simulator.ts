@@ -9,6 +9,7 @@ import {ApiFailure, drainBody, errorBody, readBody, sendBytes, sendJson} from '.
 import {createLimits, type LimitVerdict, maxInWindow} from './limits.ts';
 import {normaliseSimulatorOptions} from './normalise-options.ts';
 import {route} from './route.ts';
+import {sendOversizeWav} from './send-oversize-wav.ts';
 import {createTaskStore} from './task-store.ts';
 import type {RecordedRequest, Simulator, SimulatorOptions} from './types.ts';
 import {MODEL, validateSubmit, videoTooLarge} from './validate-submit.ts';
@@ -191,20 +192,52 @@ export const startSimulator = async (options: SimulatorOptions = {}): Promise<Si
       const task = store.create(input, {keyId: keyId!, submitSeq: record.seq, now});
       record.taskId = task.taskId;
       maxConcurrentTasksSeen = Math.max(maxConcurrentTasksSeen, store.active(now).length);
-      reply(202, {
+      const answer = {
         task_id: task.taskId,
         status: 'pending',
         model: MODEL,
         created_at: new Date(task.createdAt).toISOString(),
         estimated_time: estimatedTime(),
-      });
+      };
+      const failStatus = faultState.takeFailAfterCreate();
+      if (failStatus !== null) {
+        // The task exists and runs; the answer says otherwise (a gateway timing out in front of it).
+        record.fault = 'failAfterCreate';
+        fail(
+          new ApiFailure(
+            failStatus,
+            simulatorErrorCodes.injectedFault,
+            `Injected fault: the task was created, then this request was answered ${failStatus}.`,
+            {injected: true},
+          ),
+        );
+        return;
+      }
+      const stallMs = faultState.takeStallAnswer();
+      if (stallMs !== null) {
+        record.fault = 'stallAnswer';
+        const bytes = Buffer.from(JSON.stringify(answer));
+        record.status = 202;
+        res.writeHead(202, {
+          'content-type': 'application/json; charset=utf-8',
+          'content-length': String(bytes.byteLength),
+          'x-request-id': `req_${record.seq}`,
+        });
+        res.write(bytes.subarray(0, 1));
+        logger.verbose(`[simulator] ${method} ${path} → 202 ${task.taskId} (answer held ${stallMs} ms)`);
+        await sleep(stallMs);
+        if (!res.destroyed) res.end(bytes.subarray(1));
+        return;
+      }
+      reply(202, answer);
       return;
     }
 
     await drainBody(req);
     if (closed) return;
     if (r.kind === 'poll') {
-      const task = store.get(r.taskId!, keyId, Date.now());
+      const task = faultState.isForgotten(r.taskId!) ? null : store.get(r.taskId!, keyId, Date.now());
+      if (task === null && faultState.isForgotten(r.taskId!)) record.fault = 'forgotten';
       if (!task) {
         throw new ApiFailure(404, simulatorErrorCodes.taskNotFound, `No task with id ${r.taskId}.`, {
           task_id: r.taskId,
@@ -226,6 +259,16 @@ export const startSimulator = async (options: SimulatorOptions = {}): Promise<Si
       if (faultState.takeResult404()) {
         record.fault = 'result404';
         throw notFound();
+      }
+      const oversize = faultState.takeOversize();
+      if (oversize) {
+        record.fault = 'oversize';
+        await sendOversizeWav(res, oversize, record, {
+          channels: task.resultSpec.channels,
+          sampleRate: task.resultSpec.sampleRate,
+        });
+        logger.verbose(`[simulator] ${method} ${path} → 200 (oversize, ${record.bytesSent} bytes sent)`);
+        return;
       }
       let wav = store.resultWav(task, index);
       if (faultState.takeTruncate()) {

@@ -52,7 +52,18 @@ export type RecordedRequest = {
   /** Which limit answered 429, when one did (never set for injected faults). */
   limit?: 'window' | 'concurrency' | 'day';
   /** Which injected fault touched this request, when one did. */
-  fault?: 'fail' | 'drop' | 'delay' | 'result404' | 'truncate';
+  fault?:
+    | 'fail'
+    | 'drop'
+    | 'delay'
+    | 'result404'
+    | 'truncate'
+    | 'failAfterCreate'
+    | 'stallAnswer'
+    | 'oversize'
+    | 'forgotten';
+  /** Body bytes written for an `oversize` result before the client went away (or all of them). */
+  bytesSent?: number;
 };
 
 export type TaskStatus = 'pending' | 'processing' | 'completed' | 'failed';
@@ -124,6 +135,23 @@ export type SimulatorFaults = {
   /** The next `count` result downloads that would succeed get a wav cut in the middle of its data chunk. */
   truncateResultNext(count: number): void;
   webhook: {duplicate?: boolean; wrongSecret?: boolean; drop?: boolean};
+  /**
+   * The next `count` submits create their task (it runs, and is billed) and then answer `status` (e.g.
+   * 504, as a gateway that timed out): the client cannot know the task exists.
+   */
+  failAfterCreateNext(count: number, status: number): void;
+  /**
+   * The next `count` submits create their task, send the 202 headers and the first bytes of the body,
+   * then hold the rest `ms` (a slow answer, to cancel a client while it reads the task id).
+   */
+  stallSubmitAnswerNext(count: number, ms: number): void;
+  /**
+   * The next `count` result downloads answer a wav whose data chunk claims `bytes` in all, streamed (zeros)
+   * until the client stops reading; with `declareLength`, content-length announces it.
+   */
+  oversizeResultNext(count: number, options: {bytes: number; declareLength?: boolean}): void;
+  /** The service forgets these tasks: a GET of one answers 404 (as for an id it never issued). */
+  forgetTasks(taskIds: Iterable<string>): void;
 };
 
 export type Simulator = {
