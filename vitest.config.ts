@@ -1,9 +1,9 @@
 import {defineConfig} from 'vitest/config';
 
+const unit = ['test/unit/**/*.test.ts', 'test/unit/**/*.test.tsx'];
+
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts', 'test/**/*.test.tsx'],
-    globalSetup: ['test/global-setup.ts'],
     setupFiles: ['test/setup-state-dir.ts'],
     testTimeout: 30_000,
     hookTimeout: 180_000,
@@ -13,5 +13,19 @@ export default defineConfig({
     // directory and simulator port.
     maxWorkers: 2,
     pool: 'forks',
+    // `npm test` runs `unit` first (no browser, no build: seconds), then `integration` (real renders, real
+    // HTTP, Studio, the composition matrix, installs, the fault suite), which builds dist/ once for the CLI.
+    projects: [
+      {extends: true, test: {name: 'unit', include: unit}},
+      {
+        extends: true,
+        test: {
+          name: 'integration',
+          include: ['test/**/*.test.ts', 'test/**/*.test.tsx'],
+          exclude: unit,
+          globalSetup: ['test/global-setup.ts'],
+        },
+      },
+    ],
   },
 });

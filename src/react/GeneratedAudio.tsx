@@ -1,7 +1,7 @@
 import {Audio} from '@remotion/media';
 import type React from 'react';
 import {useMemo} from 'react';
-import {Sequence, staticFile, useVideoConfig} from 'remotion';
+import {Sequence, staticFile, useCurrentFrame, useVideoConfig} from 'remotion';
 import {crossfadeGain} from './crossfade-gain.ts';
 import {getGeneratedAudioPass} from './generated-audio-pass.ts';
 import {PlacementReport} from './generated-audio-placement.tsx';
@@ -39,8 +39,10 @@ export type GeneratedAudioLayer = {
   durationInFrames: number;
   /** Path relative to the public dir; pass it to `staticFile()`. */
   src: string;
-  /** Volume callback for `<Audio>`: frame counted from the segment's start. */
+  /** The layer's gain (crossfade × `volume`) at a frame counted from the segment's start. */
   volume: (frameInSegment: number) => number;
+  /** The gain when it is the same on every frame (crossfades baked in, a numeric `volume`), else null. */
+  constantVolume: number | null;
 };
 
 const validateVolume = (volume: unknown): void => {
@@ -76,7 +78,23 @@ export const generatedAudioLayers = (
       volume: (f: number) =>
         (baked ? (f >= 0 && f < segment.endFrame - segment.startFrame ? 1 : 0) : crossfadeGain(segment, f)) *
         (typeof volume === 'function' ? volume(segment.startFrame - offset + f) : volume),
+      constantVolume: baked && typeof volume === 'number' ? volume : null,
     }));
+};
+
+/**
+ * One segment's `<Audio>`. A gain that changes over time is evaluated here, from this layer's own frame
+ * (`useCurrentFrame()` inside the segment's `<Sequence>`: frames since the segment's start, also when the
+ * sequence starts before its parent and is cut), and given to `<Audio>` as a number. Remotion's own volume
+ * callback counts from where the media becomes audible instead, which would shift a volume function by
+ * the cut-off part.
+ */
+const LayerAudio: React.FC<{layer: GeneratedAudioLayer; muted: boolean}> = ({layer, muted}) => {
+  const frame = useCurrentFrame();
+  const volume = layer.constantVolume ?? Math.max(0, layer.volume(frame));
+  return (
+    <Audio src={staticFile(layer.src)} trimAfter={layer.durationInFrames} volume={volume} muted={muted} />
+  );
 };
 
 /**
@@ -131,12 +149,7 @@ export const GeneratedAudio: React.FC<GeneratedAudioProps> = ({
           name={layer.name}
           layout="none"
         >
-          <Audio
-            src={staticFile(layer.src)}
-            trimAfter={layer.durationInFrames}
-            volume={layer.volume}
-            muted={muted}
-          />
+          <LayerAudio layer={layer} muted={muted} />
         </Sequence>
       ))}
     </>

@@ -300,7 +300,13 @@ export const runMatrixCase = async (c: MatrixCase, serveUrl: string): Promise<Ma
       const mix = (await decodeAudio(oursWav)).channels[0];
       for (const segment of manifest.segments) {
         const wav = readSegmentWav(project.publicDir, segment.src);
-        const from = Math.round(((segment.fadeInFrames + 1) / manifest.fps) * SAMPLE_RATE);
+        // Past the fade-in, and past the start of a <Sequence from> around <GeneratedAudio /> (which cuts
+        // everything before it, as a sequence cuts all it holds).
+        const audibleFrom = Math.max(
+          segment.fadeInFrames + 1,
+          (inputProps.generated.sequenceFrom ?? 0) - segment.startFrame + 1,
+        );
+        const from = Math.round((audibleFrom / manifest.fps) * SAMPLE_RATE);
         const length = Math.min(SAMPLE_RATE / 4, wav.length - from);
         if (length < SAMPLE_RATE / 50) continue;
         const start = Math.round((segment.startFrame / manifest.fps) * SAMPLE_RATE);
@@ -308,7 +314,7 @@ export const runMatrixCase = async (c: MatrixCase, serveUrl: string): Promise<Ma
           mix,
           wav.subarray(from, from + length),
           start + from,
-          (2 * SAMPLE_RATE) / manifest.fps,
+          Math.ceil((2 * SAMPLE_RATE) / manifest.fps),
         );
         worstPlacementFrames = Math.max(
           worstPlacementFrames,

@@ -128,6 +128,16 @@ describe('generatedAudioLayers with crossfades baked into the audio', () => {
     for (const layer of layers) {
       for (let f = 0; f < layer.durationInFrames; f++) expect(layer.volume(f)).toBe(0.5);
       expect(layer.volume(layer.durationInFrames)).toBe(0);
+      // The same gain on every frame: given to <Audio> as a number.
+      expect(layer.constantVolume).toBe(0.5);
     }
+    // Inside <Sequence from={30}>: placed 30 frames earlier in the sequence's time, and a volume function
+    // gets the frame in <GeneratedAudio />'s own time.
+    const seen: number[] = [];
+    const shifted = generatedAudioLayers(manifest, (f) => (seen.push(f), 1), 30);
+    expect(shifted.map((l) => l.from)).toEqual(layers.map((l) => l.from - 30));
+    expect(shifted[0].constantVolume).toBeNull();
+    shifted[1].volume(5);
+    expect(seen).toEqual([shifted[1].segment.startFrame - 30 + 5]);
   });
 });
