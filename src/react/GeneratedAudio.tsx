@@ -6,6 +6,7 @@ import {crossfadeGain} from './crossfade-gain.ts';
 import {getGeneratedAudioPass} from './generated-audio-pass.ts';
 import {PlacementReport} from './generated-audio-placement.tsx';
 import type {Manifest, ManifestSegment} from './manifest.ts';
+import {OwnTimelineRows} from './own-timeline-rows.tsx';
 import {useSequenceOffset} from './remotion-internals.ts';
 import {segmentLayerName} from './segment-layer-name.ts';
 import {useGeneratedAudio} from './use-generated-audio.ts';
@@ -81,8 +82,8 @@ export const generatedAudioLayers = (
 
 /**
  * Plays the audio generated for the current composition by `npx remotion-mmaudio generate`: one `<Audio>`
- * per segment, placed to the frame inside a `<Sequence>` named `MMAudio 1 · 0:00–0:43` (so the layers are
- * visible in Studio's timeline), with equal-power crossfades where segments overlap. Remotion mixes the
+ * per segment, placed to the frame inside a `<Sequence>` named `MMAudio 1 · 0:00–0:43` (so every layer has
+ * its own named row and bar in Studio's timeline), with equal-power crossfades where segments overlap. Remotion mixes the
  * layers with the composition's own audio.
  *
  * The audio stays on the picture it was generated from: inside a `<Sequence from={30}>` the layers are
@@ -121,8 +122,9 @@ export const GeneratedAudio: React.FC<GeneratedAudioProps> = ({
     return <PlacementReport compositionId={compositionId ?? id} volume={volume} muted={muted} />;
   }
   if (state.status !== 'ready') return null;
+  // Each segment its own row and bar in Studio's timeline (Studio would collapse these mapped siblings).
   return (
-    <>
+    <OwnTimelineRows>
       {layers.map((layer) => (
         <Sequence
           key={`${layer.segment.index}:${layer.src}`}
@@ -139,6 +141,6 @@ export const GeneratedAudio: React.FC<GeneratedAudioProps> = ({
           />
         </Sequence>
       ))}
-    </>
+    </OwnTimelineRows>
   );
 };

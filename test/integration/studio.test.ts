@@ -179,18 +179,44 @@ describe('Remotion Studio with generated audio', () => {
 
   const layerName = (index: number) => segmentLayerName(manifest.segments[index], FPS);
 
-  it('shows the generated layers in the timeline by name', async () => {
+  it('shows every generated segment as its own named row and bar in the timeline', async () => {
     expect(layerName(0)).toBe('MMAudio 1 · 0:00–0:40');
-    const name = page.getByText(layerName(0), {exact: true});
-    await name.waitFor({timeout: 60_000});
-    // Layers from the same line of code share one track: the first one's name and "+2" for the others.
-    const track = name.locator('..');
-    const others = track.getByRole('group', {
-      name: '2 other programmatically duplicated instances are hidden',
-    });
-    await others.waitFor({timeout: 10_000});
-    expect(await others.textContent()).toBe('+2');
-    // Inside the layer: the <Audio> playing the segment's wav.
+    await page.getByText(layerName(0), {exact: true}).waitFor({timeout: 60_000});
+    const measured: {name: string; rows: number; hidden: number; barX: number; barWidth: number}[] = [];
+    for (const i of manifest.segments.keys()) {
+      const name = page.getByText(layerName(i), {exact: true});
+      await name.waitFor({timeout: 10_000});
+      // The bar: Studio labels each sequence's bar in the tracks area with its name.
+      const bar = page
+        .locator('[data-timeline-marquee-item]')
+        .and(page.getByRole('group', {name: layerName(i), exact: true}));
+      await bar.waitFor({timeout: 10_000});
+      const box = await bar.boundingBox();
+      measured.push({
+        name: layerName(i),
+        rows: await name.count(),
+        // A collapsed row carries a "+N" badge beside its name.
+        hidden: await name
+          .locator('..')
+          .getByRole('group', {name: /programmatically duplicated/})
+          .count(),
+        barX: Math.round(box?.x ?? -1),
+        barWidth: Math.round(box?.width ?? 0),
+      });
+    }
+    console.table(measured);
+    // One row per segment (no "+N" collapsing), each with a bar of its own, left to right in time order.
+    expect(measured.map((m) => m.rows)).toEqual([1, 1, 1]);
+    expect(measured.map((m) => m.hidden)).toEqual([0, 0, 0]);
+    for (const [i, m] of measured.entries()) {
+      expect(m.barWidth).toBeGreaterThan(20);
+      if (i > 0) expect(m.barX).toBeGreaterThan(measured[i - 1].barX);
+    }
+    // Bars sized as the segments: the middle one is the longest (1230 frames vs 1215).
+    expect(Math.abs(measured[0].barWidth - measured[2].barWidth)).toBeLessThanOrEqual(2);
+    mkdirSync(path.join(root, 'test/artifacts'), {recursive: true});
+    await page.screenshot({path: path.join(root, 'test/artifacts/studio-timeline-rows.png')});
+    // Inside a layer (Studio unfolds the first one): the <Audio> playing that segment's wav.
     await page.getByText('segment-000-studio0.wav', {exact: true}).waitFor({timeout: 10_000});
     // The composition's own music plays beside the generated audio.
     await page.getByText('Music loop', {exact: true}).waitFor({timeout: 10_000});

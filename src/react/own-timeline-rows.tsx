@@ -1,0 +1,29 @@
+import type React from 'react';
+import {Internals} from 'remotion';
+
+/**
+ * Gives every `<Sequence>` below it its own row and bar in Studio's timeline.
+ *
+ * Remotion 4.0.529's Studio collapses sequences created at the same place in the code (a `.map()`) into one
+ * row, "Name +N", drawing only the first one's bar: it groups the timeline tracks of sequences that carry
+ * interactivity `controls` by their source location (`addTimelineDisplayGroups` in `@remotion/studio`).
+ * Sequences rendered outside Studio's interactivity carry no `controls`, are never grouped, and so each get
+ * a row — this is how Studio itself renders its asset previews (`Internals.DisableInteractivityProvider`).
+ * The layers below then cannot be dragged or edited visually in Studio, which suits generated audio: its
+ * placement comes from the manifest, not from the code.
+ *
+ * Renders are unaffected: there, sequences never carry `controls`.
+ *
+ * This is the one place that relies on a Remotion internal; `test/unit/react/own-timeline-rows.test.tsx`
+ * fails when Remotion changes it. Without the internal the rows collapse again, and playback is unchanged.
+ */
+export const OwnTimelineRows: React.FC<{readonly children: React.ReactNode}> = ({children}) => {
+  const Provider = disableInteractivityProvider();
+  return Provider ? <Provider>{children}</Provider> : children;
+};
+
+/** `Internals.DisableInteractivityProvider`, or null when this Remotion version has none. */
+export const disableInteractivityProvider = (): React.FC<{readonly children: React.ReactNode}> | null => {
+  const provider = (Internals as {DisableInteractivityProvider?: unknown}).DisableInteractivityProvider;
+  return typeof provider === 'function' ? (provider as React.FC<{readonly children: React.ReactNode}>) : null;
+};
