@@ -9,7 +9,9 @@ import type {Manifest, ManifestSegment} from './manifest.ts';
 import {OwnTimelineRows} from './own-timeline-rows.tsx';
 import {useSequenceOffset} from './remotion-internals.ts';
 import {segmentLayerName} from './segment-layer-name.ts';
+import {StudioStatusLine} from './studio-status-line.tsx';
 import {useGeneratedAudio} from './use-generated-audio.ts';
+import {useStudioGeneration} from './use-studio-generation.ts';
 
 export type GeneratedAudioProps = {
   /**
@@ -113,6 +115,8 @@ export const GeneratedAudio: React.FC<GeneratedAudioProps> = ({
   const {id} = useVideoConfig();
   const offset = useSequenceOffset();
   const state = useGeneratedAudio({compositionId, manifest, required});
+  // Studio only: new mmaudio props → a request to `remotion-mmaudio studio`'s worker; its status line.
+  const studioStatus = useStudioGeneration(compositionId === undefined || compositionId === id ? id : null);
   const layers = useMemo(
     () => (state.manifest ? generatedAudioLayers(state.manifest, volume, offset) : []),
     [state.manifest, volume, offset],
@@ -121,7 +125,8 @@ export const GeneratedAudio: React.FC<GeneratedAudioProps> = ({
   if (getGeneratedAudioPass() === 'frames') {
     return <PlacementReport compositionId={compositionId ?? id} volume={volume} muted={muted} />;
   }
-  if (state.status !== 'ready') return null;
+  const statusLine = studioStatus ? <StudioStatusLine status={studioStatus} /> : null;
+  if (state.status !== 'ready') return statusLine;
   // Each segment its own row and bar in Studio's timeline (Studio would collapse these mapped siblings).
   return (
     <OwnTimelineRows>
@@ -141,6 +146,7 @@ export const GeneratedAudio: React.FC<GeneratedAudioProps> = ({
           />
         </Sequence>
       ))}
+      {statusLine}
     </OwnTimelineRows>
   );
 };
