@@ -1,5 +1,5 @@
 import {type ChildProcess, spawn} from 'node:child_process';
-import {readFileSync} from 'node:fs';
+import {cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs';
 import {createServer} from 'node:net';
 import path from 'node:path';
 import {type Browser, chromium, type Page} from 'playwright-core';
@@ -7,15 +7,7 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest';
 import type {Manifest} from '../../src/react/manifest.ts';
 import {segmentLayerName} from '../../src/react/segment-layer-name.ts';
 import {type Simulator, startSimulator} from '../../src/simulator/index.ts';
-import {
-  BIN,
-  ENTRY,
-  makeTempProject,
-  projectDirArgs,
-  ROOT,
-  runCli,
-  type TempProject,
-} from './helpers/project.ts';
+import {BIN, makeTempProject, projectDirArgs, ROOT, runCli, type TempProject} from './helpers/project.ts';
 
 /**
  * `remotion-mmaudio studio`: Remotion Studio plus the generation worker, driven through Studio's own UI in
@@ -53,6 +45,11 @@ describe('remotion-mmaudio studio', () => {
   const navigations: string[] = [];
   const wavRequests: string[] = [];
 
+  // Studio saves props edited in its panel into the source (Root.tsx): it works on a copy of the project's
+  // code, inside the repo so that node_modules resolve.
+  let codeDir = '';
+  let ENTRY = '';
+
   const env = () => ({
     QUBICO_API_KEY: KEY,
     QUBICO_BASE_URL: sim.url,
@@ -66,6 +63,17 @@ describe('remotion-mmaudio studio', () => {
   beforeAll(async () => {
     sim = await startSimulator({apiKey: KEY});
     project = makeTempProject();
+    mkdirSync(path.join(ROOT, '.tmp'), {recursive: true});
+    codeDir = mkdtempSync(path.join(ROOT, '.tmp', 'studio-project-'));
+    for (const item of ['remotion', 'src', 'remotion.config.ts', 'tsconfig.json']) {
+      cpSync(path.join(ROOT, item), path.join(codeDir, item), {recursive: true});
+    }
+    // Its own package.json makes the copy a Remotion project root of its own (where Studio saves).
+    writeFileSync(
+      path.join(codeDir, 'package.json'),
+      JSON.stringify({name: 'studio-test-copy', private: true, type: 'module'}),
+    );
+    ENTRY = path.join(codeDir, 'remotion/index.ts');
     // The audio as it is before Studio opens: generated once for the default props.
     const first = await runCli(
       ['generate', ENTRY, COMPOSITION, '--backend', 'offline', ...projectDirArgs(project), ...SEGMENT_ARGS],
@@ -76,7 +84,8 @@ describe('remotion-mmaudio studio', () => {
     studio = spawn(
       process.execPath,
       [BIN, 'studio', ENTRY, '--port', String(await freePort()), ...projectDirArgs(project), ...SEGMENT_ARGS],
-      {cwd: ROOT, detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: {...process.env, ...env()}},
+      // Run from the copy: Studio saves edits into the files of the project it runs in.
+      {cwd: codeDir, detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: {...process.env, ...env()}},
     );
     origin = await new Promise<string>((resolve, reject) => {
       const onData = (chunk: Buffer) => {
@@ -106,11 +115,12 @@ describe('remotion-mmaudio studio', () => {
     page.on('request', (request) => {
       if (request.url().includes('.wav')) wavRequests.push(decodeURIComponent(request.url()));
     });
-    await page.goto(`${origin}/${COMPOSITION}`);
+    // The first visit compiles the copy's bundle from scratch: slow on a busy machine.
+    await page.goto(`${origin}/${COMPOSITION}`, {timeout: 150_000});
     page.on('framenavigated', (frame) => {
       if (frame === page.mainFrame()) navigations.push(frame.url());
     });
-  }, 240_000);
+  }, 400_000);
 
   afterAll(async () => {
     await browser?.close().catch(() => undefined);
@@ -124,6 +134,7 @@ describe('remotion-mmaudio studio', () => {
     }
     await sim?.close();
     project?.cleanup();
+    if (codeDir) rmSync(codeDir, {recursive: true, force: true});
   }, 60_000);
 
   it('generates exactly the segment whose prompt was edited in the props panel, offline, and plays it', async () => {
@@ -199,6 +210,12 @@ describe('remotion-mmaudio studio', () => {
     // All of it without a page reload (which would also have lost the unsaved edit).
     expect(navigations).toEqual([]);
     expect(await prompt.inputValue()).toBe('a dog barking in the distance');
+    // Studio saved the edit into the copy's Root.tsx (not into the project's).
+    console.log(
+      'Studio saved the edit into the copy of Root.tsx:',
+      readFileSync(path.join(codeDir, 'remotion/Root.tsx'), 'utf8').includes('a dog barking in the distance'),
+    );
+    expect(readFileSync(path.join(ROOT, 'remotion/Root.tsx'), 'utf8')).not.toContain('a dog barking');
     await page.screenshot({path: path.join(ROOT, 'test/artifacts/studio-worker.png')});
     expect(pageErrors).toEqual([]);
   }, 300_000);
