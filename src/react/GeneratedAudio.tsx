@@ -85,8 +85,8 @@ export const generatedAudioLayers = (
 /**
  * Plays the audio generated for the current composition by `npx remotion-mmaudio generate`: one `<Audio>`
  * per segment, placed to the frame inside a `<Sequence>` named `MMAudio 1 · 0:00–0:43` (so every layer has
- * its own named row and bar in Studio's timeline), with equal-power crossfades where segments overlap. Remotion mixes the
- * layers with the composition's own audio.
+ * its own named row and bar in Studio's timeline), with equal-power crossfades where segments overlap.
+ * Remotion mixes the layers with the composition's own audio.
  *
  * The audio stays on the picture it was generated from: inside a `<Sequence from={30}>` the layers are
  * shifted back by 30 frames, so each segment still plays at its own composition frames (a sequence's

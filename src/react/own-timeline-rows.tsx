@@ -1,5 +1,5 @@
 import type React from 'react';
-import {Internals} from 'remotion';
+import {disableInteractivityProvider} from './remotion-internals.ts';
 
 /**
  * Gives every `<Sequence>` below it its own row and bar in Studio's timeline.
@@ -14,16 +14,11 @@ import {Internals} from 'remotion';
  *
  * Renders are unaffected: there, sequences never carry `controls`.
  *
- * This is the one place that relies on a Remotion internal; `test/unit/react/own-timeline-rows.test.tsx`
- * fails when Remotion changes it. Without the internal the rows collapse again, and playback is unchanged.
+ * The internal lives with the others in `remotion-internals.ts`; `test/unit/react/own-timeline-rows.test.tsx`
+ * fails when Remotion changes it or Studio's grouping. Without the internal the rows collapse again, and
+ * playback is unchanged.
  */
 export const OwnTimelineRows: React.FC<{readonly children: React.ReactNode}> = ({children}) => {
   const Provider = disableInteractivityProvider();
   return Provider ? <Provider>{children}</Provider> : children;
-};
-
-/** `Internals.DisableInteractivityProvider`, or null when this Remotion version has none. */
-export const disableInteractivityProvider = (): React.FC<{readonly children: React.ReactNode}> | null => {
-  const provider = (Internals as {DisableInteractivityProvider?: unknown}).DisableInteractivityProvider;
-  return typeof provider === 'function' ? (provider as React.FC<{readonly children: React.ReactNode}>) : null;
 };

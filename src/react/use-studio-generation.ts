@@ -68,7 +68,8 @@ export const useStudioGeneration = (compositionId: string | null): StudioStatus 
     if (askedFor.get(compositionId) === mmaudio) return;
     const timer = setTimeout(() => {
       askedFor.set(compositionId, mmaudio);
-      if (!isListed(STUDIO_WORKER_FILE)) return;
+      // writeStaticFile() exists in every Remotion 4 this package supports; checked all the same.
+      if (!isListed(STUDIO_WORKER_FILE) || typeof writeStaticFile !== 'function') return;
       const {mmaudioManifest: _manifest, ...rest} = (latestProps.current ?? {}) as Record<string, unknown>;
       const request: StudioRequest = {
         requestId: newRequestId(),

@@ -6,7 +6,8 @@ import React, {act} from 'react';
 import {createRoot} from 'react-dom/client';
 import {Internals, Sequence} from 'remotion';
 import {describe, expect, it} from 'vitest';
-import {disableInteractivityProvider, OwnTimelineRows} from '../../../src/react/own-timeline-rows.tsx';
+import {OwnTimelineRows} from '../../../src/react/own-timeline-rows.tsx';
+import {disableInteractivityProvider} from '../../../src/react/remotion-internals.ts';
 
 /**
  * `<OwnTimelineRows>` relies on a Remotion internal (`Internals.DisableInteractivityProvider`) and on how
@@ -115,7 +116,7 @@ describe('OwnTimelineRows (Remotion internal: DisableInteractivityProvider)', ()
   it('finds the internal in this Remotion version', () => {
     expect(
       disableInteractivityProvider(),
-      'Remotion no longer exports Internals.DisableInteractivityProvider: see src/react/own-timeline-rows.tsx',
+      'Remotion no longer exports Internals.DisableInteractivityProvider: see src/react/remotion-internals.ts',
     ).toBeTypeOf('function');
   });
 
