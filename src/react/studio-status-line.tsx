@@ -1,4 +1,5 @@
 import type React from 'react';
+import {useVideoConfig} from 'remotion';
 import type {StudioStatus} from './studio-files.ts';
 
 const style: React.CSSProperties = {
@@ -6,10 +7,10 @@ const style: React.CSSProperties = {
   left: 0,
   right: 0,
   bottom: 0,
-  padding: '4px 8px',
   background: 'rgba(0, 0, 0, 0.7)',
   color: '#fff',
-  font: '12px/1.4 system-ui, sans-serif',
+  fontFamily: 'system-ui, sans-serif',
+  lineHeight: 1.4,
   whiteSpace: 'nowrap',
   overflow: 'hidden',
   textOverflow: 'ellipsis',
@@ -25,9 +26,20 @@ const colors: Record<StudioStatus['state'], string> = {
   failed: '#ef476f',
 };
 
-/** The worker's status as one line over the preview. Rendered by `<GeneratedAudio />` in Studio only. */
-export const StudioStatusLine: React.FC<{status: StudioStatus}> = ({status}) => (
-  <div style={style} data-mmaudio-studio-status={status.state} role="status">
-    <span style={{color: colors[status.state]}}>●</span> {status.message}
-  </div>
-);
+/**
+ * The worker's status as one line over the preview. Rendered by `<GeneratedAudio />` in Studio only. Sized
+ * in proportion to the composition's width, so it reads about the same in the preview of any size.
+ */
+export const StudioStatusLine: React.FC<{status: StudioStatus}> = ({status}) => {
+  const {width} = useVideoConfig();
+  const fontSize = Math.max(4, width / 64);
+  return (
+    <div
+      style={{...style, fontSize, padding: `${fontSize / 3}px ${fontSize / 1.5}px`}}
+      data-mmaudio-studio-status={status.state}
+      role="status"
+    >
+      <span style={{color: colors[status.state]}}>●</span> {status.message}
+    </div>
+  );
+};
