@@ -166,7 +166,11 @@ export const startStudioWorker = async (options: StudioWorkerOptions): Promise<S
         message,
       });
     } catch (err) {
-      const message = `MMAudio: generation failed: ${(err as Error).message.split('\n')[0]}`;
+      const spent =
+        options.maxCost !== null && spentUsd > 0
+          ? ` (--max-cost ${usd(options.maxCost)} is for the whole session; ${usd(spentUsd)} spent, ${usd(remaining ?? 0)} left)`
+          : '';
+      const message = `MMAudio: generation failed: ${(err as Error).message.split('\n')[0]}${spent}`;
       logger.error(`${label}: ${message.replace(/^MMAudio: /, '')}`);
       await writeStatus(request, 'failed', message);
       runs.push({
