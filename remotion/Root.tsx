@@ -4,6 +4,7 @@ import {withGeneratedAudioManifest} from '../src/react/index.ts';
 import {MmaudioDemo, mmaudioDemoSchema} from './demo/MmaudioDemo.tsx';
 import {DEMO_DURATION_IN_FRAMES, DEMO_FPS, DEMO_HEIGHT, DEMO_WIDTH} from './demo/timeline.ts';
 import {calculateMatrixCaseMetadata, MatrixCase, matrixCaseSchema} from './test/MatrixCase.tsx';
+import {TestStudio, testStudioSchema} from './test/TestStudio.tsx';
 import {calculateTestTimelineMetadata, TestTimeline, testTimelineSchema} from './test/TestTimeline.tsx';
 
 export const RemotionRoot: React.FC = () => {
@@ -90,6 +91,28 @@ export const RemotionRoot: React.FC = () => {
         fps={24}
         width={320}
         height={180}
+      />
+      {/* Studio tests: three scenes with their own prompts, the manifest loaded in calculateMetadata. */}
+      <Composition
+        id="test-studio"
+        component={TestStudio}
+        schema={testStudioSchema}
+        calculateMetadata={withGeneratedAudioManifest()}
+        defaultProps={{
+          mmaudio: {
+            prompt: 'soft room tone',
+            seed: 7,
+            scenes: [
+              {from: 0, prompt: 'rain on a window'},
+              {from: 40, prompt: 'footsteps on gravel'},
+              {from: 80, prompt: 'birds in a park'},
+            ],
+          },
+        }}
+        durationInFrames={120}
+        fps={2}
+        width={160}
+        height={90}
       />
     </>
   );

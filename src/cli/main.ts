@@ -10,6 +10,7 @@ import {
   simulateCommand,
 } from './commands.ts';
 import {parseCliArgs} from './parse-cli-args.ts';
+import {studioCommand} from './studio-command.ts';
 
 /** Exit code of a run cancelled with Ctrl-C (128 + SIGINT), as Remotion and shells use. */
 export const EXIT_CANCELLED = 130;
@@ -21,6 +22,8 @@ Usage
   remotion-mmaudio generate <entry> <composition-id>               writes public/mmaudio/<id>/ (manifest + wavs)
   remotion-mmaudio render   <entry> <composition-id> [output.mp4]  frames once + generated audio → mp4 (default out/<id>.mp4)
   remotion-mmaudio simulate [--port 8787]                          local server speaking the Qubico API contract
+  remotion-mmaudio studio   <entry> [--port 3000]                  Remotion Studio + a worker that generates audio when
+                                                                   the mmaudio props change (offline unless --max-cost)
 
 Options
   --prompt <text>               what the audio should sound like (≤500 chars); default: the composition's mmaudio.prompt prop
@@ -123,9 +126,11 @@ export const main = async (
         return await renderCommand(positionals, flags, ctx);
       case 'simulate':
         return await simulateCommand(positionals, flags, ctx);
+      case 'studio':
+        return await studioCommand(positionals, flags, ctx);
       default:
         logger.error(
-          `Unknown command "${command}". Commands: plan, generate, render, simulate. Run remotion-mmaudio --help.`,
+          `Unknown command "${command}". Commands: plan, generate, render, simulate, studio. Run remotion-mmaudio --help.`,
         );
         return 2;
     }

@@ -6,9 +6,12 @@ import {crossfadeGain} from './crossfade-gain.ts';
 import {getGeneratedAudioPass} from './generated-audio-pass.ts';
 import {PlacementReport} from './generated-audio-placement.tsx';
 import type {Manifest, ManifestSegment} from './manifest.ts';
+import {OwnTimelineRows} from './own-timeline-rows.tsx';
 import {useSequenceOffset} from './remotion-internals.ts';
 import {segmentLayerName} from './segment-layer-name.ts';
+import {StudioStatusLine} from './studio-status-line.tsx';
 import {useGeneratedAudio} from './use-generated-audio.ts';
+import {useStudioGeneration} from './use-studio-generation.ts';
 
 export type GeneratedAudioProps = {
   /**
@@ -99,9 +102,9 @@ const LayerAudio: React.FC<{layer: GeneratedAudioLayer; muted: boolean}> = ({lay
 
 /**
  * Plays the audio generated for the current composition by `npx remotion-mmaudio generate`: one `<Audio>`
- * per segment, placed to the frame inside a `<Sequence>` named `MMAudio 1 · 0:00–0:43` (so the layers are
- * visible in Studio's timeline), with equal-power crossfades where segments overlap. Remotion mixes the
- * layers with the composition's own audio.
+ * per segment, placed to the frame inside a `<Sequence>` named `MMAudio 1 · 0:00–0:43` (so every layer has
+ * its own named row and bar in Studio's timeline), with equal-power crossfades where segments overlap.
+ * Remotion mixes the layers with the composition's own audio.
  *
  * The audio stays on the picture it was generated from: inside a `<Sequence from={30}>` the layers are
  * shifted back by 30 frames, so each segment still plays at its own composition frames (a sequence's
@@ -130,6 +133,8 @@ export const GeneratedAudio: React.FC<GeneratedAudioProps> = ({
   const {id} = useVideoConfig();
   const offset = useSequenceOffset();
   const state = useGeneratedAudio({compositionId, manifest, required});
+  // Studio only: new mmaudio props → a request to `remotion-mmaudio studio`'s worker; its status line.
+  const studioStatus = useStudioGeneration(compositionId === undefined || compositionId === id ? id : null);
   const layers = useMemo(
     () => (state.manifest ? generatedAudioLayers(state.manifest, volume, offset) : []),
     [state.manifest, volume, offset],
@@ -138,9 +143,11 @@ export const GeneratedAudio: React.FC<GeneratedAudioProps> = ({
   if (getGeneratedAudioPass() === 'frames') {
     return <PlacementReport compositionId={compositionId ?? id} volume={volume} muted={muted} />;
   }
-  if (state.status !== 'ready') return null;
+  const statusLine = studioStatus ? <StudioStatusLine status={studioStatus} /> : null;
+  if (state.status !== 'ready') return statusLine;
+  // Each segment its own row and bar in Studio's timeline (Studio would collapse these mapped siblings).
   return (
-    <>
+    <OwnTimelineRows>
       {layers.map((layer) => (
         <Sequence
           key={`${layer.segment.index}:${layer.src}`}
@@ -152,6 +159,7 @@ export const GeneratedAudio: React.FC<GeneratedAudioProps> = ({
           <LayerAudio layer={layer} muted={muted} />
         </Sequence>
       ))}
-    </>
+      {statusLine}
+    </OwnTimelineRows>
   );
 };

@@ -59,6 +59,14 @@ describe('the package entries', () => {
       }
     }
     const external = [...specifiers].filter((s) => !s.startsWith('./'));
-    expect(external.sort()).toEqual(['@remotion/media', 'react', 'react/jsx-runtime', 'remotion', 'zod']);
+    // @remotion/studio: its writeStaticFile(), called in Studio only.
+    expect(external.sort()).toEqual([
+      '@remotion/media',
+      '@remotion/studio',
+      'react',
+      'react/jsx-runtime',
+      'remotion',
+      'zod',
+    ]);
   });
 });

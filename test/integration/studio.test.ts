@@ -1,5 +1,6 @@
 import {type ChildProcess, spawn} from 'node:child_process';
-import {cpSync, mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync} from 'node:fs';
+import {createHash} from 'node:crypto';
+import {cpSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync} from 'node:fs';
 import {createServer} from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -9,6 +10,7 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest';
 import type {Manifest} from '../../src/react/manifest.ts';
 import {segmentLayerName} from '../../src/react/segment-layer-name.ts';
 import {encodeWav} from '../../src/wav/wav.ts';
+import {ENTRY, runCli} from './helpers/project.ts';
 
 /**
  * Remotion Studio, headless, on the demo project with a public dir holding a generated-audio manifest:
@@ -88,6 +90,7 @@ describe('Remotion Studio with generated audio', () => {
   let manifest: Manifest;
   let studio: ChildProcess | null = null;
   let studioLog = '';
+  let origin = '';
   let url = '';
   let browser: Browser | null = null;
   let page: Page;
@@ -152,7 +155,8 @@ describe('Remotion Studio with generated audio', () => {
       studio?.once('exit', (code) => reject(new Error(`Studio exited with code ${code}:\n${studioLog}`)));
       setTimeout(() => reject(new Error(`Studio did not start within 60 s:\n${studioLog}`)), 60_000);
     });
-    url = `${await ready}/${COMPOSITION}`;
+    origin = await ready;
+    url = `${origin}/${COMPOSITION}`;
 
     browser = await chromium.launch({
       executablePath: '/usr/bin/chromium',
@@ -179,18 +183,44 @@ describe('Remotion Studio with generated audio', () => {
 
   const layerName = (index: number) => segmentLayerName(manifest.segments[index], FPS);
 
-  it('shows the generated layers in the timeline by name', async () => {
+  it('shows every generated segment as its own named row and bar in the timeline', async () => {
     expect(layerName(0)).toBe('MMAudio 1 · 0:00–0:40');
-    const name = page.getByText(layerName(0), {exact: true});
-    await name.waitFor({timeout: 60_000});
-    // Layers from the same line of code share one track: the first one's name and "+2" for the others.
-    const track = name.locator('..');
-    const others = track.getByRole('group', {
-      name: '2 other programmatically duplicated instances are hidden',
-    });
-    await others.waitFor({timeout: 10_000});
-    expect(await others.textContent()).toBe('+2');
-    // Inside the layer: the <Audio> playing the segment's wav.
+    await page.getByText(layerName(0), {exact: true}).waitFor({timeout: 60_000});
+    const measured: {name: string; rows: number; hidden: number; barX: number; barWidth: number}[] = [];
+    for (const i of manifest.segments.keys()) {
+      const name = page.getByText(layerName(i), {exact: true});
+      await name.waitFor({timeout: 10_000});
+      // The bar: Studio labels each sequence's bar in the tracks area with its name.
+      const bar = page
+        .locator('[data-timeline-marquee-item]')
+        .and(page.getByRole('group', {name: layerName(i), exact: true}));
+      await bar.waitFor({timeout: 10_000});
+      const box = await bar.boundingBox();
+      measured.push({
+        name: layerName(i),
+        rows: await name.count(),
+        // A collapsed row carries a "+N" badge beside its name.
+        hidden: await name
+          .locator('..')
+          .getByRole('group', {name: /programmatically duplicated/})
+          .count(),
+        barX: Math.round(box?.x ?? -1),
+        barWidth: Math.round(box?.width ?? 0),
+      });
+    }
+    console.table(measured);
+    // One row per segment (no "+N" collapsing), each with a bar of its own, left to right in time order.
+    expect(measured.map((m) => m.rows)).toEqual([1, 1, 1]);
+    expect(measured.map((m) => m.hidden)).toEqual([0, 0, 0]);
+    for (const [i, m] of measured.entries()) {
+      expect(m.barWidth).toBeGreaterThan(20);
+      if (i > 0) expect(m.barX).toBeGreaterThan(measured[i - 1].barX);
+    }
+    // Bars sized as the segments: the middle one is the longest (1230 frames vs 1215).
+    expect(Math.abs(measured[0].barWidth - measured[2].barWidth)).toBeLessThanOrEqual(2);
+    mkdirSync(path.join(root, 'test/artifacts'), {recursive: true});
+    await page.screenshot({path: path.join(root, 'test/artifacts/studio-timeline-rows.png')});
+    // Inside a layer (Studio unfolds the first one): the <Audio> playing that segment's wav.
     await page.getByText('segment-000-studio0.wav', {exact: true}).waitFor({timeout: 10_000});
     // The composition's own music plays beside the generated audio.
     await page.getByText('Music loop', {exact: true}).waitFor({timeout: 10_000});
@@ -224,4 +254,97 @@ describe('Remotion Studio with generated audio', () => {
     await page.getByText(layerName(0), {exact: true}).waitFor({timeout: 15_000});
     expect(pageErrors).toEqual([]);
   }, 40_000);
+
+  /** The test-studio composition: 60 s at 2 fps, three scenes, manifest loaded in calculateMetadata. */
+  const STUDIO_COMPOSITION = 'test-studio';
+  const readManifest = (id: string): Manifest =>
+    JSON.parse(readFileSync(path.join(publicDir, `mmaudio/${id}/manifest.json`), 'utf8')) as Manifest;
+  const sha256 = (file: string) => createHash('sha256').update(readFileSync(file)).digest('hex');
+  /** What Studio serves for a public file, hashed in the page. */
+  const servedSha256 = (src: string): Promise<string> =>
+    page.evaluate(async (file) => {
+      const base = (window as unknown as {remotion_staticBase: string}).remotion_staticBase;
+      const response = await fetch(`${base}/${file}`);
+      const digest = await crypto.subtle.digest('SHA-256', await response.arrayBuffer());
+      return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, '0')).join('');
+    }, src);
+  const generate = async (extra: string[] = []) => {
+    const env = {...process.env};
+    delete env.QUBICO_API_KEY;
+    const started = Date.now();
+    const run = await runCli(
+      [
+        'generate',
+        ENTRY,
+        STUDIO_COMPOSITION,
+        '--backend',
+        'offline',
+        '--public-dir',
+        publicDir,
+        '--cache-dir',
+        path.join(tmp, 'cache'),
+        '--max-segment-seconds',
+        '21',
+        ...extra,
+      ],
+      {env},
+    ).done;
+    expect(run.code, run.stderr).toBe(0);
+    return {ms: Date.now() - started, manifest: readManifest(STUDIO_COMPOSITION)};
+  };
+  /** Waits until the timeline shows one row per segment of `m`, and the first row's wav; returns the wait. */
+  const waitForRows = async (m: Manifest): Promise<number> => {
+    const started = Date.now();
+    for (const segment of m.segments) {
+      await page.getByText(segmentLayerName(segment, m.fps), {exact: true}).waitFor({timeout: 30_000});
+    }
+    await page.getByText(path.basename(m.segments[0].src), {exact: true}).waitFor({timeout: 30_000});
+    return Date.now() - started;
+  };
+
+  it('hears a finished generate without a reload, also when calculateMetadata loaded the manifest', async () => {
+    const hint = `No generated audio for "${STUDIO_COMPOSITION}" yet`;
+    await page.goto(`${origin}/${STUDIO_COMPOSITION}`);
+    await expect.poll(() => consoleLines.some((l) => l.includes(hint)), {timeout: 60_000}).toBe(true);
+    const wavRequests: string[] = [];
+    page.on('request', (request) => {
+      if (request.url().includes('.wav')) wavRequests.push(decodeURIComponent(request.url()));
+    });
+    const navigations: string[] = [];
+    page.on('framenavigated', (frame) => {
+      if (frame === page.mainFrame()) navigations.push(frame.url());
+    });
+
+    // First generate: no manifest before, calculateMetadata resolved `mmaudioManifest: null`.
+    const first = await generate();
+    expect(first.manifest.segments).toHaveLength(3);
+    const firstPickup = await waitForRows(first.manifest);
+    // Second generate with another prompt: new, content-addressed wavs replace the old ones.
+    const second = await generate(['--prompt', 'thunder and heavy rain']);
+    const secondPickup = await waitForRows(second.manifest);
+    const oldNames = first.manifest.segments.map((s) => path.basename(s.src));
+    const newNames = second.manifest.segments.map((s) => path.basename(s.src));
+    expect(newNames.filter((n) => oldNames.includes(n))).toEqual([]);
+    await page.getByText(oldNames[0], {exact: true}).waitFor({state: 'detached', timeout: 10_000});
+    // What Studio serves under each new name is the file generate wrote, byte for byte.
+    const served = [];
+    for (const segment of second.manifest.segments) {
+      const onDisk = sha256(path.join(publicDir, segment.src));
+      served.push({src: path.basename(segment.src), same: (await servedSha256(segment.src)) === onDisk});
+    }
+    console.table([
+      {run: 'first generate', generateMs: first.ms, pickupAfterExitMs: firstPickup},
+      {run: 'second generate (new prompt)', generateMs: second.ms, pickupAfterExitMs: secondPickup},
+    ]);
+    console.table(served);
+    expect(served.every((s) => s.same)).toBe(true);
+    // The player loads the new audio, by its new name.
+    await expect
+      .poll(() => wavRequests.some((u) => u.endsWith(second.manifest.segments[0].src)), {timeout: 15_000})
+      .toBe(true);
+    expect(navigations).toEqual([]);
+    mkdirSync(path.join(root, 'test/artifacts'), {recursive: true});
+    await page.screenshot({path: path.join(root, 'test/artifacts/studio-live-pickup.png')});
+    expect(pageErrors).toEqual([]);
+  }, 300_000);
 });
