@@ -134,7 +134,14 @@ describe('generatedAudioLayers with crossfades baked into the audio', () => {
     // Inside <Sequence from={30}>: placed 30 frames earlier in the sequence's time, and a volume function
     // gets the frame in <GeneratedAudio />'s own time.
     const seen: number[] = [];
-    const shifted = generatedAudioLayers(manifest, (f) => (seen.push(f), 1), 30);
+    const shifted = generatedAudioLayers(
+      manifest,
+      (f) => {
+        seen.push(f);
+        return 1;
+      },
+      30,
+    );
     expect(shifted.map((l) => l.from)).toEqual(layers.map((l) => l.from - 30));
     expect(shifted[0].constantVolume).toBeNull();
     shifted[1].volume(5);
