@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import {type Logger, silentLogger} from '../log.ts';
 import {writeFileAtomic} from '../media/atomic.ts';
+import {withLock} from '../state/run-lock.ts';
 import {QuotaExceededError} from './errors.ts';
 
 /**
@@ -12,8 +13,8 @@ import {QuotaExceededError} from './errors.ts';
  *
  * One JSON file per API key, named by a sha256 prefix of the key (the key itself is never written).
  * The day is the UTC calendar day. Writes are atomic (temp file + rename). Calls within one process are
- * serialised; two processes counting at the very same moment may lose an increment (the service's own
- * 429 remains the final guard).
+ * serialised, and each read-modify-write holds a lock file beside the counter (`<file>.lock`, a few ms),
+ * so two processes counting at the very same moment add up exactly.
  */
 
 export const DEFAULT_DAILY_REQUESTS = 500;
@@ -45,6 +46,10 @@ export type DailyQuotaOptions = {
   env?: NodeJS.ProcessEnv;
   logger?: Logger;
 };
+
+/** The counter's lock is held for one read and one write: a holder silent this long has crashed. */
+const COUNTER_LOCK_LEASE_MS = 10_000;
+const COUNTER_LOCK_TIMEOUT_MS = 60_000;
 
 type QuotaFile = {version: 1; day: string; used: number};
 
@@ -121,11 +126,22 @@ export const createDailyQuota = (options: DailyQuotaOptions): DailyQuota => {
         check(await read(), requests, true);
       }),
     consume: (requests = 1, consumeOptions = {}) =>
-      serial(async () => {
-        const used = await read();
-        check(used, requests, consumeOptions.beforeSpending ?? false);
-        const data: QuotaFile = {version: 1, day: utcDay(now()), used: used + requests};
-        await writeFileAtomic(filePath, `${JSON.stringify(data)}\n`);
-      }),
+      serial(() =>
+        withLock(
+          {
+            lockPath: `${filePath}.lock`,
+            what: 'the daily request counter',
+            command: 'remotion-mmaudio (daily request counter)',
+            timeoutMs: COUNTER_LOCK_TIMEOUT_MS,
+            leaseMs: COUNTER_LOCK_LEASE_MS,
+          },
+          async () => {
+            const used = await read();
+            check(used, requests, consumeOptions.beforeSpending ?? false);
+            const data: QuotaFile = {version: 1, day: utcDay(now()), used: used + requests};
+            await writeFileAtomic(filePath, `${JSON.stringify(data)}\n`);
+          },
+        ),
+      ),
   };
 };
