@@ -6,7 +6,7 @@ import {createQubicoClient} from '../src/api/client.ts';
 import {MMAUDIO_MODEL} from '../src/api/schema.ts';
 import {createQubicoBackend} from '../src/backends/qubico.ts';
 import {silentLogger} from '../src/log.ts';
-import {computeCacheKey} from '../src/pipeline/cache.ts';
+import {computeCacheKey, serviceIdentity} from '../src/pipeline/cache.ts';
 import {createSubmitJournal} from '../src/pipeline/journal.ts';
 import {makeSegmentProxy, type SegmentProxy} from '../src/pipeline/make-proxy.ts';
 import {normalizeSegmentAudio} from '../src/pipeline/normalize-audio.ts';
@@ -164,6 +164,7 @@ export const renderNaive = async (options: {
         const p = segmentParams[k];
         const seed = params.seed ?? randomInt(0, 2 ** 31);
         const cacheKey = computeCacheKey({
+          service: serviceIdentity(client.baseUrl),
           model: MMAUDIO_MODEL,
           prompt: p.prompt ?? '',
           negativePrompt: p.negativePrompt,

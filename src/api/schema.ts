@@ -8,8 +8,7 @@ import {z} from 'zod';
 
 export const MMAUDIO_MODEL = 'Qubico/mmaudio';
 
-export const PROMPT_MAX_CHARS = 500;
-export const NEGATIVE_PROMPT_MAX_CHARS = 200;
+export {NEGATIVE_PROMPT_MAX_CHARS, PROMPT_MAX_CHARS} from '../contract/prompt-limits.ts';
 export const STEPS_MIN = 20;
 export const STEPS_MAX = 50;
 export const STEPS_DEFAULT = 25;

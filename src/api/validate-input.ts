@@ -1,3 +1,4 @@
+import {countChars} from '../contract/prompt-limits.ts';
 import {InputValidationError} from './errors.ts';
 import {Mp4Error, readMp4Info} from './mp4.ts';
 import {
@@ -33,12 +34,7 @@ export type ValidatedInput = {
 const DATA_URI_PREFIX = 'data:video/mp4;base64,';
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 
-/** Characters as the service counts them: Unicode code points, not UTF-16 units. */
-const charCount = (text: string): number => {
-  let n = 0;
-  for (const _ of text) n++;
-  return n;
-};
+const charCount = countChars;
 
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 

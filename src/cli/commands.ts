@@ -13,6 +13,8 @@ import {createProgressPrinter} from './progress-printer.ts';
 
 export type CliContext = {
   logger: Logger;
+  /** The providers' variables (QUBICO_API_KEY, QUBICO_BASE_URL, …), kept out of process.env meanwhile. */
+  providerEnv: Record<string, string | undefined>;
   stdout: {write: (chunk: string) => unknown; isTTY?: boolean};
   signal: AbortSignal;
 };
@@ -43,6 +45,8 @@ export const optionsFromFlags = (
   maxSegmentSeconds: flags.maxSegmentSeconds,
   overlapSeconds: flags.overlapSeconds,
   backend: flags.backend,
+  apiKey: ctx.providerEnv.QUBICO_API_KEY,
+  baseUrl: ctx.providerEnv.QUBICO_BASE_URL,
   publicDir: flags.publicDir,
   cacheDir: flags.cacheDir,
   maxCost: flags.maxCost,
@@ -55,12 +59,17 @@ export const optionsFromFlags = (
               '--webhook-url and --webhook-listen go together: the URL the service calls, and host:port to listen on.',
             );
           }
-          return {url: flags.webhookUrl, listen: flags.webhookListen};
+          return {
+            url: flags.webhookUrl,
+            listen: flags.webhookListen,
+            secret: ctx.providerEnv.QUBICO_WEBHOOK_SECRET,
+          };
         })()
       : null,
   browserExecutable: flags.browserExecutable,
   chromeMode: flags.chromeMode,
   concurrency: flags.concurrency,
+  lockTimeoutMs: flags.lockTimeout === undefined ? undefined : flags.lockTimeout * 1000,
   logger: ctx.logger,
   signal: ctx.signal,
 });
@@ -171,7 +180,7 @@ export const simulateCommand = async (
   needArgs('simulate', positionals, 0, 0, '[--port 8787] [--api-key KEY] [--task-latency-ms 2000]');
   const port = flags.port ?? 8787;
   if (port < 0 || port > 65535) throw new UsageError(`--port must be 0–65535, got ${port}.`);
-  const apiKey = flags.apiKey ?? process.env.QUBICO_API_KEY;
+  const apiKey = flags.apiKey ?? ctx.providerEnv.QUBICO_API_KEY;
   ctx.logger.addSecret(apiKey);
   const sim = await startSimulator({
     host: flags.host ?? '127.0.0.1',

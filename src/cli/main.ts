@@ -1,5 +1,5 @@
 import {format} from 'node:util';
-import {MMAudioError} from '../errors.ts';
+import {MMAudioError, UsageError} from '../errors.ts';
 import {createLogger} from '../log.ts';
 import {
   type CliContext,
@@ -9,6 +9,7 @@ import {
   renderCommand,
   simulateCommand,
 } from './commands.ts';
+import {hideProviderEnv} from './hide-provider-env.ts';
 import {parseCliArgs} from './parse-cli-args.ts';
 import {studioCommand} from './studio-command.ts';
 
@@ -44,6 +45,7 @@ Options
   --browser-executable <path>   Chrome/Chromium to render with (default: a system Chromium, else Remotion's)
   --chrome-mode <mode>          headless-shell | chrome-for-testing (default chrome-for-testing with a system Chromium)
   --concurrency <n>             Remotion render concurrency
+  --lock-timeout <s>            longest wait for another run using the same cache or output folder (default 1800)
   --log trace|verbose|info|warn|error   (default info)
   --help
 
@@ -103,19 +105,25 @@ export const main = async (
   }
   let logger = createLogger({level: 'info', stdout, stderr});
   let restoreConsole: () => void = () => undefined;
+  const providerEnv = hideProviderEnv();
   try {
     const {command, positionals, flags} = parseCliArgs(argv);
     logger = createLogger({
       level: flags.log,
       stdout,
       stderr,
-      secrets: [process.env.QUBICO_API_KEY, process.env.QUBICO_WEBHOOK_SECRET, flags.apiKey],
+      secrets: [providerEnv.values.QUBICO_API_KEY, providerEnv.values.QUBICO_WEBHOOK_SECRET, flags.apiKey],
     });
     if (flags.help || command === null || command === 'help') {
       stdout.write(HELP);
       return command === null && !flags.help ? 2 : 0;
     }
-    const ctx: CliContext = {logger, stdout, signal: controller.signal};
+    if (flags.apiKey !== undefined && command !== 'simulate') {
+      throw new UsageError(
+        '--api-key is only for simulate. Set QUBICO_API_KEY in the environment instead: a key on the command line ends up in shell history and process lists.',
+      );
+    }
+    const ctx: CliContext = {logger, stdout, signal: controller.signal, providerEnv: providerEnv.values};
     restoreConsole = routeConsoleTo(logger);
     switch (command) {
       case 'plan':
@@ -150,6 +158,7 @@ export const main = async (
     return err instanceof MMAudioError ? err.exitCode : 1;
   } finally {
     restoreConsole();
+    providerEnv.restore();
     if (ownSignals) {
       process.off('SIGINT', onSigint);
       process.off('SIGTERM', onSigint);

@@ -22,6 +22,7 @@ const flagSpec = {
   'browser-executable': {type: 'string'},
   'chrome-mode': {type: 'string'},
   concurrency: {type: 'string'},
+  'lock-timeout': {type: 'string'},
   log: {type: 'string'},
   port: {type: 'string'},
   host: {type: 'string'},
@@ -48,6 +49,8 @@ export type CliFlags = {
   browserExecutable?: string;
   chromeMode?: 'headless-shell' | 'chrome-for-testing';
   concurrency?: number;
+  /** Seconds. */
+  lockTimeout?: number;
   log: LogLevel;
   port?: number;
   host?: string;
@@ -139,6 +142,7 @@ export const parseCliArgs = (argv: string[]): ParsedCli => {
       browserExecutable: v['browser-executable'],
       chromeMode: v['chrome-mode'] as CliFlags['chromeMode'],
       concurrency: toNumber('concurrency', v.concurrency, true),
+      lockTimeout: toNumber('lock-timeout', v['lock-timeout']),
       log,
       port: toNumber('port', v.port, true),
       host: v.host,

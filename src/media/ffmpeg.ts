@@ -2,6 +2,7 @@ import {spawn} from 'node:child_process';
 import path from 'node:path';
 import {RenderInternals} from '@remotion/renderer';
 import {MMAudioError} from '../errors.ts';
+import {childEnv} from './child-env.ts';
 
 export type FfmpegResult = {stdout: Buffer; stderr: string};
 
@@ -49,7 +50,7 @@ export const runFf = (
       bin === 'ffmpeg' ? ['-hide_banner', '-nostdin', ...args] : ['-hide_banner', ...args],
       {
         cwd,
-        env: {...process.env, LD_LIBRARY_PATH: [cwd, process.env.LD_LIBRARY_PATH].filter(Boolean).join(':')},
+        env: {...childEnv(), LD_LIBRARY_PATH: [cwd, process.env.LD_LIBRARY_PATH].filter(Boolean).join(':')},
       },
     );
     const out: Buffer[] = [];

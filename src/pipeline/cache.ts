@@ -9,8 +9,8 @@ import {hashFile, hashJson} from './hash.ts';
 /**
  * Content-addressed cache of generated segment audio.
  *
- * Key = hash of everything that decides what the service would return: the model (or offline synthesiser
- * version), prompt, negative prompt, steps, seed, a hash of the segment's decoded proxy frames (changes
+ * Key = hash of everything that decides what the service would return: which service (its base URL, or
+ * `local` for the offline synthesiser), the model (or offline synthesiser version), prompt, negative prompt, steps, seed, a hash of the segment's decoded proxy frames (changes
  * exactly when the picture the service sees changes) and the segment's length. A hit costs zero requests.
  *
  * Layout under `<cacheDir>/audio/`: `<key>.wav` (normalised to the segment's exact length) and
@@ -19,6 +19,12 @@ import {hashFile, hashJson} from './hash.ts';
  * detected on read, removed and regenerated.
  */
 export type CacheKeyInput = {
+  /**
+   * Which service makes the audio: its base URL without credentials (`https://api.qubico.ai`), `local`
+   * for the offline backend. Audio made by a simulator is never served for a run against the real
+   * service, nor the other way round.
+   */
+  service: string;
   model: string;
   prompt: string;
   negativePrompt: string | null;
@@ -29,10 +35,30 @@ export type CacheKeyInput = {
   fps: number;
 };
 
-export const CACHE_FORMAT_VERSION = 1;
+/**
+ * 2: the service is part of the key. Entries of version 1 are not served (they do not say which service
+ * made them: a simulator's audio must never pass as paid audio); tasks of version-1 journal entries are
+ * still resumed, see legacyCacheKey.
+ */
+export const CACHE_FORMAT_VERSION = 2;
 
 export const computeCacheKey = (input: CacheKeyInput): string =>
   hashJson({v: CACHE_FORMAT_VERSION, ...input});
+
+/**
+ * The key a segment had in format 1, which did not name the service. Used only to find a submit journal
+ * entry written by an older version, so a task already paid for is resumed instead of submitted again.
+ */
+export const legacyCacheKey = ({service: _service, ...input}: CacheKeyInput): string =>
+  hashJson({v: 1, ...input});
+
+/** The identity of a service for cache keys: its base URL without credentials or a trailing slash. */
+export const serviceIdentity = (baseUrl: string): string => {
+  const url = new URL(baseUrl);
+  url.username = '';
+  url.password = '';
+  return url.href.replace(/\/+$/, '');
+};
 
 /** Key of the seed chosen for a segment when the user gave none: everything but the seed. */
 export const computeAutoSeedKey = (input: Omit<CacheKeyInput, 'seed'>): string =>

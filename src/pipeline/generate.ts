@@ -11,6 +11,7 @@ import {createQubicoBackend} from '../backends/qubico.ts';
 import {UnknownSubmitError} from '../backends/unknown-submit-error.ts';
 import {CostLimitError, UsageError} from '../errors.ts';
 import {MANIFEST_VERSION, type Manifest, manifestFolder, manifestPath} from '../react/manifest.ts';
+import {adoptLegacyJournalEntry} from './adopt-legacy-journal-entry.ts';
 import {applyCrossfade} from './apply-crossfade.ts';
 import {
   type AudioCache,
@@ -18,10 +19,13 @@ import {
   computeAutoSeedKey,
   computeCacheKey,
   createAudioCache,
+  legacyCacheKey,
+  serviceIdentity,
 } from './cache.ts';
 import {type FramePassArtifact, type RenderedChunk, runFramePass} from './frame-pass.ts';
 import {hashJson} from './hash.ts';
 import {createSubmitJournal, findUnknownSubmits, isUnknownOutcome, type UnknownSubmit} from './journal.ts';
+import {lockRun} from './lock-run.ts';
 import {makeSegmentProxy} from './make-proxy.ts';
 import {normalizeSegmentAudio} from './normalize-audio.ts';
 import {
@@ -37,9 +41,13 @@ import {renderChunksFor} from './render-chunks.ts';
 import {resolveBrowser} from './resolve-browser.ts';
 import {planForComposition} from './segment-params.ts';
 import {createSerialQueue} from './serial-queue.ts';
+import {validateSegmentPrompts} from './validate-segment-prompts.ts';
 
 /** Model id recorded for the offline synthesiser in cache keys; bump when its output changes. */
 export const OFFLINE_MODEL = 'remotion-mmaudio/offline-v1';
+
+/** The service recorded for the offline synthesiser in cache keys: this machine. */
+export const OFFLINE_SERVICE = 'local';
 
 /**
  * Requests one uncached segment needs at least (submit, one poll, the result download); the spending
@@ -103,6 +111,8 @@ export type GenerationRun = {
 type BackendSetup = {
   backend: AudioBackend;
   name: BackendName;
+  /** Which service makes the audio, for cache keys (see CacheKeyInput.service). */
+  service: string;
   model: string;
   client: QubicoClient | null;
   receiver: WebhookReceiver | null;
@@ -127,6 +137,7 @@ const setUpBackend = async (o: NormalizedGenerateOptions, name: BackendName): Pr
     return {
       backend: custom,
       name,
+      service: `custom:${name}`,
       model: `custom/${name}`,
       client: null,
       receiver: null,
@@ -138,6 +149,7 @@ const setUpBackend = async (o: NormalizedGenerateOptions, name: BackendName): Pr
     return {
       backend,
       name,
+      service: OFFLINE_SERVICE,
       model: OFFLINE_MODEL,
       client: null,
       receiver: null,
@@ -189,6 +201,7 @@ const setUpBackend = async (o: NormalizedGenerateOptions, name: BackendName): Pr
   return {
     backend,
     name,
+    service: serviceIdentity(client.baseUrl),
     model: MMAUDIO_MODEL,
     client,
     receiver,
@@ -245,20 +258,28 @@ export const runGeneration = async (o: NormalizedGenerateOptions): Promise<Gener
   };
   report({});
 
+  const locks = await lockRun(o, signal);
+  const releaseLocks = () => Promise.all(locks.map((l) => l.release().catch(() => undefined)));
   const resolvedBrowser = resolveBrowser({browserExecutable: o.browserExecutable, chromeMode: o.chromeMode});
   logger.verbose(
     `Browser: ${resolvedBrowser.browserExecutable ?? "Remotion's own"} (${resolvedBrowser.chromeMode}, from ${resolvedBrowser.source})`,
   );
-  const session = await openRemotionSession({
-    entryPoint: o.entryPoint,
-    serveUrl: o.serveUrl,
-    publicDir: o.publicDir,
-    compositionId: o.compositionId,
-    inputProps: o.inputProps,
-    resolvedBrowser,
-    logger,
-    signal,
-  });
+  let session: RemotionSession;
+  try {
+    session = await openRemotionSession({
+      entryPoint: o.entryPoint,
+      serveUrl: o.serveUrl,
+      publicDir: o.publicDir,
+      compositionId: o.compositionId,
+      inputProps: o.inputProps,
+      resolvedBrowser,
+      logger,
+      signal,
+    });
+  } catch (err) {
+    await releaseLocks();
+    throw err;
+  }
   const bundleMs = Date.now() - t0;
   let workDir: string | null = null;
   let setup: BackendSetup | null = null;
@@ -267,19 +288,16 @@ export const runGeneration = async (o: NormalizedGenerateOptions): Promise<Gener
     await setup?.close().catch(() => undefined);
     await session.close().catch(() => undefined);
     if (workDir) await rm(workDir, {recursive: true, force: true});
+    await releaseLocks();
   };
   try {
     const {composition} = session;
     const {params, plan, segmentParams} = planForComposition(o, composition, session.inputProps);
     for (const warning of plan.warnings) logger.warn(warning);
-    if (backendName === 'qubico') {
-      const missing = plan.segments.find((s) => !segmentParams[s.index].prompt);
-      if (missing) {
-        throw new UsageError(
-          `No prompt for segment ${missing.index + 1}: pass --prompt, or set mmaudio.prompt (or a scene prompt) in the props of "${o.compositionId}".`,
-        );
-      }
-    }
+    validateSegmentPrompts(plan.segments, segmentParams, {
+      requirePrompt: backendName === 'qubico',
+      compositionId: o.compositionId,
+    });
     setup = await setUpBackend(o, backendName);
     const {backend, client} = setup;
     const journal = createSubmitJournal(path.join(o.cacheDir, 'journal'));
@@ -354,6 +372,7 @@ export const runGeneration = async (o: NormalizedGenerateOptions): Promise<Gener
       };
     });
 
+    const journalDir = path.join(o.cacheDir, 'journal');
     const proxyQueue = createSerialQueue();
     // The offline backend is CPU-bound: one at a time beside the render. The API client has its own
     // slots (5 tasks in flight) and request budget.
@@ -391,6 +410,7 @@ export const runGeneration = async (o: NormalizedGenerateOptions): Promise<Gener
         );
         const p = segmentParams[segment.index];
         const keyBase = {
+          service: setup!.service,
           model: setup!.model,
           prompt: p.prompt ?? '',
           negativePrompt: p.negativePrompt,
@@ -409,6 +429,13 @@ export const runGeneration = async (o: NormalizedGenerateOptions): Promise<Gener
           }
         }
         const cacheKey = computeCacheKey({...keyBase, seed});
+        if (client)
+          await adoptLegacyJournalEntry(
+            journalDir,
+            legacyCacheKey({...keyBase, seed}),
+            cacheKey,
+            client.baseUrl,
+          );
         const hit = await cache.get(cacheKey);
         if (hit) {
           decide();

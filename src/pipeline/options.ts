@@ -3,6 +3,7 @@ import type {ChromeMode} from '@remotion/renderer';
 import {normaliseBaseUrl, type QubicoClientOptions} from '../api/client.ts';
 import type {AudioBackend, BackendName} from '../backends/backend.ts';
 import type {UploadProxy} from '../backends/qubico.ts';
+import {countChars} from '../contract/prompt-limits.ts';
 import {UsageError} from '../errors.ts';
 import {createLogger, isLogLevel, type Logger, type LogLevel, silentLogger} from '../log.ts';
 import {MAX_NEGATIVE_PROMPT_LENGTH, MAX_PROMPT_LENGTH, MAX_STEPS, MIN_STEPS} from '../react/props-schema.ts';
@@ -81,6 +82,12 @@ export type GenerateAudioOptions = {
    * then fails its segment; it stays in the journal, so the next run resumes it without a new submit.
    */
   taskTimeoutMs?: number;
+  /**
+   * Longest wait for another run that holds the cache directory or the published folder (one run at a
+   * time uses each; the waiting run says for whom it waits). Then the run fails with exit code 1.
+   * Default 30 minutes; 0 fails at once.
+   */
+  lockTimeoutMs?: number;
   /** Advanced client settings (rate limit, quota directory, retries, timeouts). */
   client?: Omit<QubicoClientOptions, 'apiKey' | 'baseUrl' | 'logger' | 'webhook'>;
   logger?: Logger;
@@ -115,11 +122,15 @@ export type NormalizedGenerateOptions = {
   concurrency: number | null;
   maxTaskAttempts: number;
   taskTimeoutMs: number;
+  lockTimeoutMs: number;
   client: Omit<QubicoClientOptions, 'apiKey' | 'baseUrl' | 'logger' | 'webhook'>;
   logger: Logger;
   onProgress: (progress: GenerateProgress) => void;
   signal: AbortSignal | null;
 };
+
+/** How long a run waits for another one using the same cache or published folder, by default. */
+export const DEFAULT_LOCK_TIMEOUT_MS = 30 * 60_000;
 
 export const COMPOSITION_ID_PATTERN = /^[a-zA-Z0-9\u00C0-\u024F-]+$/;
 
@@ -155,16 +166,18 @@ export const normalizeGenerateOptions = (options: GenerateAudioOptions): Normali
     if (typeof options.prompt !== 'string' || options.prompt.trim().length === 0) {
       throw new UsageError('--prompt must be a non-empty string.');
     }
-    if (options.prompt.length > MAX_PROMPT_LENGTH) {
-      throw new UsageError(
-        `--prompt is ${options.prompt.length} characters; the API accepts at most ${MAX_PROMPT_LENGTH}.`,
-      );
+    const n = countChars(options.prompt.trim());
+    if (n > MAX_PROMPT_LENGTH) {
+      throw new UsageError(`--prompt is ${n} characters; the API accepts at most ${MAX_PROMPT_LENGTH}.`);
     }
   }
-  if (options.negativePrompt !== undefined && options.negativePrompt.length > MAX_NEGATIVE_PROMPT_LENGTH) {
-    throw new UsageError(
-      `--negative-prompt is ${options.negativePrompt.length} characters; the API accepts at most ${MAX_NEGATIVE_PROMPT_LENGTH}.`,
-    );
+  if (options.negativePrompt !== undefined) {
+    const n = typeof options.negativePrompt === 'string' ? countChars(options.negativePrompt.trim()) : -1;
+    if (n < 0 || n > MAX_NEGATIVE_PROMPT_LENGTH) {
+      throw new UsageError(
+        `--negative-prompt must be a string of at most ${MAX_NEGATIVE_PROMPT_LENGTH} characters${n < 0 ? '' : `, got ${n}`}.`,
+      );
+    }
   }
   if (
     options.steps !== undefined &&
@@ -228,6 +241,12 @@ export const normalizeGenerateOptions = (options: GenerateAudioOptions): Normali
   if (!finite(taskTimeoutMs) || taskTimeoutMs <= 0) {
     throw new UsageError(`taskTimeoutMs must be a positive number of ms, got ${options.taskTimeoutMs}.`);
   }
+  const lockTimeoutMs = options.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS;
+  if (!finite(lockTimeoutMs) || lockTimeoutMs < 0) {
+    throw new UsageError(
+      `--lock-timeout must be a number of seconds ≥ 0 (lockTimeoutMs: ms), got ${options.lockTimeoutMs}.`,
+    );
+  }
   let webhook: NormalizedGenerateOptions['webhook'] = null;
   if (options.webhook) {
     if (!/^https?:\/\//.test(options.webhook.url)) {
@@ -266,8 +285,8 @@ export const normalizeGenerateOptions = (options: GenerateAudioOptions): Normali
     serveUrl: options.serveUrl ?? null,
     compositionId,
     inputProps: options.inputProps ?? {},
-    prompt: options.prompt ?? null,
-    negativePrompt: options.negativePrompt ?? null,
+    prompt: options.prompt?.trim() ?? null,
+    negativePrompt: options.negativePrompt?.trim() || null,
     steps: options.steps ?? null,
     seed: options.seed ?? null,
     maxSegmentSeconds,
@@ -286,6 +305,7 @@ export const normalizeGenerateOptions = (options: GenerateAudioOptions): Normali
     concurrency,
     maxTaskAttempts,
     taskTimeoutMs,
+    lockTimeoutMs,
     client: options.client ?? {},
     logger,
     onProgress: options.onProgress ?? (() => undefined),

@@ -18,6 +18,9 @@ export type ResolvedAudioParams = {
 
 export type SegmentParams = {prompt: string | null; negativePrompt: string | null; steps: number};
 
+/** A negative prompt without surrounding whitespace; empty means none. */
+const trimmed = (text: string | undefined): string | null => text?.trim() || null;
+
 /** Reads `props.mmaudio` (validated by mmaudioPropsSchema) and lets CLI flags win. */
 export const resolveAudioParams = (
   options: Pick<NormalizedGenerateOptions, 'prompt' | 'negativePrompt' | 'steps' | 'seed' | 'compositionId'>,
@@ -38,11 +41,12 @@ export const resolveAudioParams = (
     options.prompt === null
       ? [...(fromProps.scenes ?? [])]
           .sort((a, b) => a.from - b.from)
-          .map((s) => ({from: s.from, prompt: s.prompt, negativePrompt: s.negativePrompt ?? null}))
+          .map((s) => ({from: s.from, prompt: s.prompt.trim(), negativePrompt: trimmed(s.negativePrompt)}))
       : [];
   return {
-    prompt: options.prompt ?? fromProps.prompt ?? null,
-    negativePrompt: options.negativePrompt ?? fromProps.negativePrompt ?? null,
+    // Trimmed here, once: what is checked, hashed into the cache key and sent is the same text.
+    prompt: options.prompt ?? (fromProps.prompt === undefined ? null : fromProps.prompt.trim()),
+    negativePrompt: options.negativePrompt ?? trimmed(fromProps.negativePrompt),
     steps: options.steps ?? fromProps.steps ?? DEFAULT_STEPS,
     seed: options.seed ?? fromProps.seed ?? null,
     scenes,

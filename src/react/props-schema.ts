@@ -1,4 +1,5 @@
 import {z} from 'zod';
+import {NEGATIVE_PROMPT_MAX_CHARS, PROMPT_MAX_CHARS} from '../contract/prompt-limits.ts';
 
 /**
  * Props a composition can carry under the key `mmaudio`, so the prompt, negative prompt, steps, seed and
@@ -8,8 +9,8 @@ import {z} from 'zod';
  * const schema = z.object({title: z.string(), mmaudio: mmaudioPropsSchema});
  * ```
  */
-export const MAX_PROMPT_LENGTH = 500;
-export const MAX_NEGATIVE_PROMPT_LENGTH = 200;
+export const MAX_PROMPT_LENGTH = PROMPT_MAX_CHARS;
+export const MAX_NEGATIVE_PROMPT_LENGTH = NEGATIVE_PROMPT_MAX_CHARS;
 export const MIN_STEPS = 20;
 export const MAX_STEPS = 50;
 export const DEFAULT_STEPS = 25;
