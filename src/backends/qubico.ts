@@ -1,4 +1,4 @@
-import {readFile, rm} from 'node:fs/promises';
+import {readFile, rm, stat} from 'node:fs/promises';
 import type {QubicoClient} from '../api/client.ts';
 import {
   InvalidResultError,
@@ -8,6 +8,7 @@ import {
   TaskFailedError,
 } from '../api/errors.ts';
 import type {QubicoTask} from '../api/schema.ts';
+import {VIDEO_MAX_BYTES} from '../contract/video-limits.ts';
 import {MMAudioError} from '../errors.ts';
 import type {Logger} from '../log.ts';
 import {isUnknownOutcome, type JournalBase, type SubmitJournal, submittedAtOf} from '../pipeline/journal.ts';
@@ -60,12 +61,28 @@ export const createQubicoBackend = (options: QubicoBackendOptions): AudioBackend
     throw new TypeError(`maxTaskAttempts must be a positive integer, got ${maxTaskAttempts}`);
   }
 
+  // The proxy is read and base64-encoded only when its submit is about to go out, inside the task slot:
+  // segments queued for a slot hold no copy of their video in memory. Checked against the service's
+  // size limit first (a 413 would only come after the upload). An uploaded proxy's URL is kept.
+  const uploaded = new Map<string, Promise<string>>();
   const videoFor = async (request: BackendRequest): Promise<string> => {
-    const bytes = await readFile(request.proxyPath);
-    if (options.upload) {
-      return options.upload(request.proxyPath, {segmentIndex: request.segmentIndex, bytes: bytes.length});
+    const size = (await stat(request.proxyPath)).size;
+    if (size > VIDEO_MAX_BYTES) {
+      throw new SegmentGenerationError(
+        request.segmentIndex,
+        `its proxy video is ${(size / 1024 / 1024).toFixed(1)} MB, more than the ${VIDEO_MAX_BYTES / 1024 / 1024} MB the service accepts (413); nothing was sent. Use a shorter --max-segment-seconds.`,
+      );
     }
-    return bytes.toString('base64');
+    if (options.upload) {
+      const upload = options.upload;
+      let url = uploaded.get(request.proxyPath);
+      if (!url) {
+        url = upload(request.proxyPath, {segmentIndex: request.segmentIndex, bytes: size});
+        uploaded.set(request.proxyPath, url);
+      }
+      return url;
+    }
+    return (await readFile(request.proxyPath)).toString('base64');
   };
 
   const download = async (
@@ -128,7 +145,6 @@ export const createQubicoBackend = (options: QubicoBackendOptions): AudioBackend
   ): Promise<BackendResult> => {
     const label = `Segment ${request.segmentIndex + 1}`;
     let submits = 0;
-    const video = await videoFor(request);
     for (let attempt = 1; ; attempt++) {
       signal?.throwIfAborted();
       const outcome = await client.withTaskSlot(
@@ -163,6 +179,7 @@ export const createQubicoBackend = (options: QubicoBackendOptions): AudioBackend
                 `${label}: submitting again as asked (--resubmit-unknown); the earlier submit of ${submittedAtOf(entry)} may have been billed too.`,
               );
             }
+            const video = await videoFor(request);
             submittedAt = await journal.recordIntent(base);
             let task: QubicoTask;
             try {

@@ -8,6 +8,15 @@ export const PROXY_FPS = 25;
 export const PROXY_SHORT_EDGE = 384;
 /** x264 quality for proxies: small (aim ≤150 kB per second) but clean enough for the model. */
 export const PROXY_CRF = 30;
+/**
+ * Ceiling of a proxy's video bitrate (x264 VBV over the CRF). Full-frame noise at 682×384 measured
+ * 1.55 MB/s at CRF 30 alone (a 60 s segment ≈ 93 MB, 124 MB as base64, over the 413 limit), 0.23 MB/s
+ * capped (test/integration/proxy-limits.test.ts): 60 s ≈ 11–14 MB, far under VIDEO_MAX_BYTES. Typical
+ * pictures stay under the cap and are untouched.
+ */
+export const PROXY_MAX_BITRATE_KBPS = 1500;
+/** VBV buffer: two seconds at the ceiling, so a short burst (a cut) keeps its quality. */
+export const PROXY_BUFSIZE_KBITS = 2 * PROXY_MAX_BITRATE_KBPS;
 
 export type SegmentProxy = {
   path: string;
@@ -85,6 +94,10 @@ export const makeSegmentProxy = async (options: {
     'veryfast',
     '-crf',
     String(PROXY_CRF),
+    '-maxrate',
+    `${PROXY_MAX_BITRATE_KBPS}k`,
+    '-bufsize',
+    `${PROXY_BUFSIZE_KBITS}k`,
     '-pix_fmt',
     'yuv420p',
     '-movflags',

@@ -1,3 +1,4 @@
+import {VIDEO_MAX_BYTES} from '../contract/video-limits.ts';
 import {UsageError} from '../errors.ts';
 import type {SimulatorOptions} from './types.ts';
 
@@ -66,7 +67,7 @@ export const normaliseSimulatorOptions = (options: SimulatorOptions): Normalised
       concurrentTasks: integerIn('limits.concurrentTasks', limits.concurrentTasks, 5, 1, maxInt),
       requestsPerDay: integerIn('limits.requestsPerDay', limits.requestsPerDay, 500, 1, maxInt),
     },
-    maxVideoBytes: integerIn('maxVideoBytes', options.maxVideoBytes, 32 * 1024 * 1024, 1, maxInt),
+    maxVideoBytes: integerIn('maxVideoBytes', options.maxVideoBytes, VIDEO_MAX_BYTES, 1, maxInt),
     videoFetchTimeoutMs: integerIn('videoFetchTimeoutMs', options.videoFetchTimeoutMs, 10_000, 1, maxInt),
     result: {
       sampleRate: integerIn('result.sampleRate', options.result?.sampleRate, 44_100, 8000, 192_000),
