@@ -44,6 +44,7 @@ import {
   inspectPublished,
   type PublishedState,
   publishedFolder,
+  staleWavs,
 } from './helpers/published.ts';
 import {type CapturedRun, runRenderCaptured} from './helpers/run-render.ts';
 
@@ -127,6 +128,8 @@ type CaseSummary = {
   maxTasksInFlight: number;
   published: string[];
   finalState: PublishedState;
+  /** Unreferenced wavs of no earlier manifest (those of replaced manifests stay for the grace period). */
+  staleWavs: string[];
   placements: Placement[];
   matches: number[];
   leaks: string[];
@@ -168,6 +171,7 @@ const summarize = async (
     maxTasksInFlight: env.sim.maxConcurrentTasksSeen,
     published: states.map((s) => classifyPublished(s, {previousText, next: manifest})),
     finalState: states[states.length - 1],
+    staleWavs: staleWavs(states[states.length - 1], [previousText, ...runs.map((r) => r.result?.manifest)]),
     placements,
     matches,
     leaks: findSecrets([KEY, SECRET], texts, [env.project.dir, bundleFolder()]),
@@ -226,10 +230,7 @@ const rowsFor = (
         summary.finalState.hiddenTemps.length === 0,
         `temp files left: ${summary.finalState.hiddenTemps.join(', ')}`,
       );
-      check(
-        summary.finalState.unreferencedWavs.length === 0,
-        `stale wavs left: ${summary.finalState.unreferencedWavs.join(', ')}`,
-      );
+      check(summary.staleWavs.length === 0, `stale wavs left: ${summary.staleWavs.join(', ')}`);
       check(
         summary.placements.length > 0 &&
           summary.placements.every((p) => Math.abs(p.offsetFrames) <= 1 && p.correlation > 0.9),

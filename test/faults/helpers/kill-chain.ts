@@ -14,7 +14,13 @@ import {
 import {cpuSeconds, findSecrets, placeSegments, resultMatch, tasksPerSegment} from './checks.ts';
 import {journalStates, waitFor} from './fault-env.ts';
 import {newRow, type RowChecks} from './fault-table.ts';
-import {classifyPublished, inspectPublished, type PublishedState, publishedFolder} from './published.ts';
+import {
+  classifyPublished,
+  inspectPublished,
+  type PublishedState,
+  publishedFolder,
+  staleWavs,
+} from './published.ts';
 
 type ChainRun = {
   label: string;
@@ -369,7 +375,8 @@ export const runKillChain = async (o: {
     );
     check(matches.length > 0 && matches.every((x) => x > 0.9), `published audio r = ${matches.join(' ')}`);
     check(
-      final.state.hiddenTemps.length === 0 && final.state.unreferencedWavs.length === 0,
+      final.state.hiddenTemps.length === 0 &&
+        staleWavs(final.state, [o.previousText, ...runs.map((r) => r.state.manifest)]).length === 0,
       'files left over after the last run',
     );
   }

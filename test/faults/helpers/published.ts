@@ -119,3 +119,25 @@ export const classifyPublished = (
   if (expected.next && manifestIdentity(state.manifest) === manifestIdentity(expected.next)) return 'new';
   return 'INVALID';
 };
+
+/**
+ * Unreferenced wavs that publishing should have removed: those no earlier manifest of the case named.
+ * The wavs of a replaced manifest stay for PUBLISH_GRACE_MS (a reader that loaded it keeps playing), so
+ * they are expected, not stale.
+ */
+export const staleWavs = (
+  state: PublishedState,
+  earlier: (Manifest | string | null | undefined)[],
+): string[] => {
+  const retained = new Set<string>();
+  for (const m of earlier) {
+    let manifest: Manifest | null = null;
+    try {
+      manifest = typeof m === 'string' ? manifestSchema.parse(JSON.parse(m)) : (m ?? null);
+    } catch {
+      manifest = null;
+    }
+    for (const s of manifest?.segments ?? []) retained.add(path.basename(s.src));
+  }
+  return state.unreferencedWavs.filter((n) => !retained.has(n));
+};
