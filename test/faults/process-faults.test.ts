@@ -129,6 +129,9 @@ const watch = (project: TempProject, pids: () => number[], until: Promise<unknow
           try {
             const name = readFileSync(`/proc/${child}/comm`, 'utf8').trim();
             const environ = readFileSync(`/proc/${child}/environ`, 'utf8');
+            // The CLI's own node process (under a launcher shim) keeps its initial environment in /proc:
+            // what matters is what it passes on.
+            if (readFileSync(`/proc/${child}/cmdline`, 'utf8').includes('remotion-mmaudio.js')) continue;
             seen.children.set(child, name);
             const leaked = environ
               .split('\0')
@@ -214,10 +217,10 @@ describe('process faults: real CLI runs against the simulator', () => {
       `exit codes ${rc.row.exit}: ${runs.map(lastLine).join(' | ')}`,
     );
     rc.check(
-      manifest !== null && perSegment.length === 2 && perSegment.every((n) => n === 1),
+      manifest !== null && perSegment.length >= 2 && perSegment.every((n) => n === 1),
       `tasks per segment ${rc.row.submits}`,
     );
-    rc.check(sim.tasks.size === 2, `${sim.tasks.size} tasks created`);
+    rc.check(sim.tasks.size === perSegment.length, `${sim.tasks.size} tasks created`);
     rc.check(waited.filter(Boolean).length === 1, `waiting lines: ${waited.join(', ')}`);
     rc.check(seen.problems.length === 0, `a reader saw: ${seen.problems.join('; ')}`);
     rc.check(
@@ -280,12 +283,16 @@ describe('process faults: real CLI runs against the simulator', () => {
       runs.every((r) => r.code === 0),
       `exit codes ${rc.row.exit}: ${runs.map(lastLine).join(' | ')}`,
     );
-    rc.check(first.tasks.size === 2 && second.tasks.size === 2, `tasks ${rc.row.submits}`);
+    const n = m1?.segments.length ?? -1;
     rc.check(
-      onSecond.length === 2 && onSecond.every(Boolean),
-      `run 2 served tasks of A: ${JSON.stringify(onSecond)}`,
+      n >= 2 && first.tasks.size === n && second.tasks.size === n,
+      `tasks ${rc.row.submits} for ${n} segments`,
     );
-    rc.check(matches.length === 2 && matches.every((r) => r > 0.9), `run 2's audio r = ${matches.join(' ')}`);
+    rc.check(
+      onSecond.length === n && onSecond.every(Boolean),
+      `run 2's segments on B: ${JSON.stringify(onSecond)}`,
+    );
+    rc.check(matches.length === n && matches.every((r) => r > 0.9), `run 2's audio r = ${matches.join(' ')}`);
     rc.check(
       manifests.every((m) => m?.backend === 'qubico'),
       `backends ${rc.row.published}`,
