@@ -52,6 +52,10 @@ export const computeCacheKey = (input: CacheKeyInput): string =>
 export const legacyCacheKey = ({service: _service, ...input}: CacheKeyInput): string =>
   hashJson({v: 1, ...input});
 
+/** The auto-seed key of format 1 (without the service): its seed is still used, see generate.ts. */
+export const legacyAutoSeedKey = ({service: _service, ...input}: Omit<CacheKeyInput, 'seed'>): string =>
+  hashJson({v: 1, autoSeed: true, ...input});
+
 /** The identity of a service for cache keys: its base URL without credentials or a trailing slash. */
 export const serviceIdentity = (baseUrl: string): string => {
   const url = new URL(baseUrl);

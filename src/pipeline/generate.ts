@@ -19,6 +19,7 @@ import {
   computeAutoSeedKey,
   computeCacheKey,
   createAudioCache,
+  legacyAutoSeedKey,
   legacyCacheKey,
   serviceIdentity,
 } from './cache.ts';
@@ -422,20 +423,19 @@ export const runGeneration = async (o: NormalizedGenerateOptions): Promise<Gener
         let seed = params.seed;
         if (seed === null) {
           const autoKey = computeAutoSeedKey(keyBase);
-          seed = await cache.getSeed(autoKey);
-          if (seed === null) {
-            seed = randomInt(0, 2 ** 31);
-            await cache.putSeed(autoKey, seed);
-          }
+          // A seed an older version chose (its key did not name the service) is kept: the same picture
+          // and prompt keep their sound, and an unfinished task of that version can be found below.
+          seed = (await cache.getSeed(autoKey)) ?? (await cache.getSeed(legacyAutoSeedKey(keyBase)));
+          if (seed === null) seed = randomInt(0, 2 ** 31);
+          await cache.putSeed(autoKey, seed);
         }
         const cacheKey = computeCacheKey({...keyBase, seed});
-        if (client)
-          await adoptLegacyJournalEntry(
-            journalDir,
-            legacyCacheKey({...keyBase, seed}),
-            cacheKey,
-            client.baseUrl,
+        const legacyKey = legacyCacheKey({...keyBase, seed});
+        if (client && (await adoptLegacyJournalEntry(journalDir, legacyKey, cacheKey, client.baseUrl))) {
+          logger.verbose(
+            `Segment ${segment.index + 1}: a submit recorded by an older version is resumed under the new cache key.`,
           );
+        }
         const hit = await cache.get(cacheKey);
         if (hit) {
           decide();

@@ -1,4 +1,5 @@
 import {randomBytes} from 'node:crypto';
+import {readFileSync} from 'node:fs';
 import {link, mkdir, open, readFile, rename, rm, stat, utimes} from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -70,9 +71,15 @@ export const isProcessAlive = (pid: number): boolean => {
   if (!Number.isInteger(pid) || pid <= 0) return false;
   try {
     process.kill(pid, 0);
-    return true;
   } catch (err) {
     return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+  // A killed process not yet reaped by its parent (a zombie) still answers signal 0: on Linux, ask /proc.
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return true;
   }
 };
 

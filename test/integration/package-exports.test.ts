@@ -49,16 +49,19 @@ describe('the package entries', () => {
     for (const name of ['GeneratedAudio', 'useGeneratedAudio', 'mmaudioPropsSchema', 'manifestSchema']) {
       expect(names, name).toContain(name);
     }
-    const dir = path.join(root, 'dist/react');
+    // react/ may import contract/ (browser-safe limits and schemas), and both only these packages.
     const specifiers = new Set<string>();
-    for (const file of readdirSync(dir).filter((f) => f.endsWith('.js'))) {
-      for (const m of readFileSync(path.join(dir, file), 'utf8').matchAll(
-        /(?:from|import)\s*\(?\s*['"]([^'"]+)['"]/g,
-      )) {
-        specifiers.add(m[1]);
+    for (const sub of ['dist/react', 'dist/contract']) {
+      const dir = path.join(root, sub);
+      for (const file of readdirSync(dir).filter((f) => f.endsWith('.js'))) {
+        for (const m of readFileSync(path.join(dir, file), 'utf8').matchAll(
+          /(?:from|import)\s*\(?\s*['"]([^'"]+)['"]/g,
+        )) {
+          specifiers.add(m[1]);
+        }
       }
     }
-    const external = [...specifiers].filter((s) => !s.startsWith('./'));
+    const external = [...specifiers].filter((s) => !s.startsWith('./') && !s.startsWith('../contract/'));
     // @remotion/studio: its writeStaticFile(), called in Studio only.
     expect(external.sort()).toEqual([
       '@remotion/media',
