@@ -1,9 +1,13 @@
 import {spawn} from 'node:child_process';
-import {mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync} from 'node:fs';
+import {existsSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import {afterAll, describe, expect, it} from 'vitest';
 import {createDailyQuota} from '../../../src/api/quota.ts';
+import type {MMAudioError} from '../../../src/errors.ts';
+import {silentLogger} from '../../../src/log.ts';
+import {generateAudio} from '../../../src/pipeline/generate.ts';
+import {cacheLockPath, publishLockPath} from '../../../src/pipeline/lock-run.ts';
 import {acquireLock, acquireLocks, LockTimeoutError} from '../../../src/state/run-lock.ts';
 
 const FIXTURES = path.join(import.meta.dirname, 'fixtures');
@@ -176,6 +180,41 @@ describe('acquireLock in one process', () => {
     );
     expect(both.map((l) => path.basename(l.lockPath))).toEqual(['a.lock', 'b.lock']);
     await Promise.all(both.map((l) => l.release()));
+  });
+});
+
+describe('generateAudio and the run locks', () => {
+  it('a run whose published folder is busy waits, says for whom, and gives up after lockTimeoutMs with exit 1, before bundling anything', async () => {
+    const publicDir = path.join(dir, 'project', 'public');
+    const cacheDir = path.join(dir, 'project', 'cache');
+    const held = await acquireLock({
+      lockPath: publishLockPath(publicDir, 'intro'),
+      what: 'x',
+      timeoutMs: 0,
+      command: 'remotion-mmaudio render of "intro"',
+    });
+    const lines: string[] = [];
+    const log = (s: unknown) => lines.push(String(s));
+    const t = Date.now();
+    const err = await generateAudio({
+      entryPoint: path.join(import.meta.dirname, '../../../remotion/index.ts'),
+      compositionId: 'intro',
+      backend: 'offline',
+      publicDir,
+      cacheDir,
+      lockTimeoutMs: 300,
+      logger: {...silentLogger(), info: log, warn: log, error: log},
+    }).catch((e: unknown) => e);
+    const ms = Date.now() - t;
+    await held.release();
+    console.log(`gave up after ${ms} ms: ${(err as Error).message}`);
+    expect(err).toBeInstanceOf(LockTimeoutError);
+    expect((err as MMAudioError).exitCode).toBe(1);
+    expect(lines.join('\n')).toMatch(
+      /^Waiting for remotion-mmaudio render of "intro" \(pid \d+, started [\d:]+\) to finish with .*public\/mmaudio\/intro…$/,
+    );
+    // The cache lock (taken first, in path order) was given back.
+    expect(existsSync(cacheLockPath(cacheDir))).toBe(false);
   });
 });
 
