@@ -1,5 +1,14 @@
 import {spawnSync} from 'node:child_process';
-import {existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, utimesSync, writeFileSync} from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import {afterAll, describe, expect, it} from 'vitest';
@@ -77,6 +86,24 @@ describe('publishManifest', () => {
     expect(seen[1]).toEqual(['a.wav', 'b.wav', 'manifest.json']);
     // c published: b, just replaced, stays; a, retired over an hour ago, is gone.
     expect(seen[2]).toEqual(['b.wav', 'c.wav', 'manifest.json']);
+  });
+
+  it('two publications into one folder at the same moment, 20 times: the manifest never names a missing wav', async () => {
+    const publicDir = path.join(dir, 'public-c');
+    const folder = path.join(publicDir, 'mmaudio', ID);
+    let broken = 0;
+    for (let trial = 0; trial < 20; trial++) {
+      const x = manifestWith(`x${trial}.wav`);
+      const y = manifestWith(`y${trial}.wav`);
+      await Promise.all([
+        publishManifest({publicDirs: [publicDir], ...x}),
+        publishManifest({publicDirs: [publicDir], ...y}),
+      ]);
+      const manifest = JSON.parse(readFileSync(path.join(folder, 'manifest.json'), 'utf8')) as Manifest;
+      if (!manifest.segments.every((seg) => existsSync(path.join(publicDir, seg.src)))) broken++;
+    }
+    console.log(`concurrent publications: ${broken} of 20 trials left a manifest naming a missing wav`);
+    expect(broken).toBe(0);
   });
 
   it('the run-start cleanup removes temp files of dead runs only, never one a live run is writing', async () => {
