@@ -487,14 +487,17 @@ describe('waits', () => {
       }
       const waited = Date.now() - t0;
       const polls = ofKind('poll').length;
-      console.log(
-        `~${Math.round(waited / 10) * 10} wake-ups in ${waited} ms → ${polls} polls (gap ≥ 200 ms)`,
-      );
-      expect(polls).toBeLessThanOrEqual(Math.ceil(waited / 200) + 1);
       const gaps = ofKind('poll')
         .slice(1)
         .map((r, i) => r.at - ofKind('poll')[i].at);
-      expect(Math.min(...gaps)).toBeGreaterThanOrEqual(190);
+      console.log(
+        `~${Math.round(waited / 10) * 10} wake-ups in ${waited} ms → ${polls} polls ` +
+          `(smallest gap seen at the server ${Math.min(...gaps)} ms; the client waits ≥ 200 ms)`,
+      );
+      // Coalesced: at most one poll per 200 ms of waiting, against a hundred wake-ups per 10 ms. (Gaps as the
+      // server sees them are not asserted: on a loaded machine one request can sit in the kernel while the
+      // next is sent on time, and arrival times bunch up.)
+      expect(polls).toBeLessThanOrEqual(Math.ceil(waited / 200) + 1);
     } finally {
       await client.close();
     }
