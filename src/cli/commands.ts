@@ -42,6 +42,7 @@ export const optionsFromFlags = (
   negativePrompt: flags.negativePrompt,
   steps: flags.steps,
   seed: flags.seed,
+  takes: flags.takes,
   maxSegmentSeconds: flags.maxSegmentSeconds,
   overlapSeconds: flags.overlapSeconds,
   backend: flags.backend,
@@ -88,7 +89,8 @@ export const planCommand = async (
     `${id}: ${seconds(Math.round(plan.durationInSeconds * 100) / 100)} at ${plan.fps} fps (${plan.durationInFrames} frames), ${result.width}×${result.height}`,
   );
   out(
-    `${plan.segments.length} segment${plan.segments.length === 1 ? '' : 's'} of at most ${plan.maxSegmentSeconds} s, overlap ${plan.overlapFrames} frame${plan.overlapFrames === 1 ? '' : 's'}`,
+    `${plan.segments.length} segment${plan.segments.length === 1 ? '' : 's'} of at most ${plan.maxSegmentSeconds} s, overlap ${plan.overlapFrames} frame${plan.overlapFrames === 1 ? '' : 's'}` +
+      (result.takes > 1 ? `, ${result.takes} takes (seeds) each, each billed` : ''),
   );
   out();
   const rows = plan.segments.map((s) => [
@@ -97,7 +99,7 @@ export const planCommand = async (
     `${formatTimecode(s.startFrame / plan.fps)}–${formatTimecode(s.endFrame / plan.fps)}`,
     `${s.durationInSeconds.toFixed(2)} s`,
     `${s.fadeInFrames}/${s.fadeOutFrames}`,
-    usd(s.durationInSeconds * PRICE_PER_SECOND_USD),
+    usd(s.durationInSeconds * PRICE_PER_SECOND_USD * result.takes),
     (result.params[s.index].prompt ?? '(no prompt)').replace(/\s+/g, ' ').slice(0, 60),
   ]);
   const header = ['#', 'Frames', 'Time', 'Length', 'Fade in/out', 'Cost', 'Prompt'];
@@ -111,8 +113,9 @@ export const planCommand = async (
   for (const r of rows) out(fmt(r));
   out();
   for (const w of plan.warnings) ctx.logger.warn(w);
+  const takes = result.takes > 1 ? ` × ${result.takes} takes` : '';
   out(
-    `Billed if nothing is cached: ${seconds(Math.round(plan.billedSeconds * 100) / 100)} × ${usd(PRICE_PER_SECOND_USD)} = ${usd(plan.costUsd)}. Cached segments cost nothing. Nothing was sent.`,
+    `Billed if nothing is cached: ${seconds(Math.round(plan.billedSeconds * 100) / 100)}${takes} × ${usd(PRICE_PER_SECOND_USD)} = ${usd(result.costUsd)}. Cached ${result.takes > 1 ? 'takes' : 'segments'} cost nothing. Nothing was sent.`,
   );
   return 0;
 };
@@ -140,7 +143,7 @@ export const generateCommand = async (
       if (s.cached) ctx.logger.verbose(`Segment ${s.index + 1}: from cache`);
     }
     ctx.stdout.write(
-      `Wrote ${path.relative(process.cwd(), result.manifestPath)} (${result.segments.length} segments)\n`,
+      `Wrote ${path.relative(process.cwd(), result.manifestPath)} (${result.segments.length} segments${result.takes > 1 ? ` × ${result.takes} takes` : ''})\n`,
     );
     ctx.stdout.write(`${billLine(result)}\n`);
     return 0;

@@ -31,6 +31,8 @@ Options
   --negative-prompt <text>      what to avoid (≤200 chars)
   --steps <20-50>               sampling steps (default 25)
   --seed <n>                    one seed for every segment (default: a random seed per segment, recorded)
+  --takes <1-16>                takes (seeds) per changed segment, each billed (default 1); pick one per
+                                segment with the mmaudio.takes prop
   --props <json|file>           input props, as in Remotion
   --max-segment-seconds <1-60>  longest segment sent to the API (default 60)
   --overlap-seconds <s>         crossfade between segments (default 0.5; billed twice, capped at 2 %)

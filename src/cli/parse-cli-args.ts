@@ -9,6 +9,7 @@ const flagSpec = {
   'negative-prompt': {type: 'string'},
   steps: {type: 'string'},
   seed: {type: 'string'},
+  takes: {type: 'string'},
   props: {type: 'string'},
   'max-segment-seconds': {type: 'string'},
   'overlap-seconds': {type: 'string'},
@@ -36,6 +37,7 @@ export type CliFlags = {
   negativePrompt?: string;
   steps?: number;
   seed?: number;
+  takes?: number;
   props?: Record<string, unknown>;
   maxSegmentSeconds?: number;
   overlapSeconds?: number;
@@ -129,6 +131,7 @@ export const parseCliArgs = (argv: string[]): ParsedCli => {
       negativePrompt: v['negative-prompt'],
       steps: toNumber('steps', v.steps, true),
       seed: toNumber('seed', v.seed, true),
+      takes: toNumber('takes', v.takes, true),
       props: v.props === undefined ? undefined : parsePropsFlag(v.props),
       maxSegmentSeconds: toNumber('max-segment-seconds', v['max-segment-seconds']),
       overlapSeconds: toNumber('overlap-seconds', v['overlap-seconds']),

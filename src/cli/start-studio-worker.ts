@@ -118,7 +118,7 @@ export const startStudioWorker = async (options: StudioWorkerOptions): Promise<S
       out(
         `${label}: ${plan.segments.length} segment${plan.segments.length === 1 ? '' : 's'}, ` +
           (paid
-            ? `worst case ${usd(plan.costUsd)} if nothing is cached; ${usd(remaining ?? 0)} of the --max-cost budget left.`
+            ? `worst case ${usd(planned.costUsd)} if nothing is cached; ${usd(remaining ?? 0)} of the --max-cost budget left.`
             : 'offline backend: nothing billed (start with --max-cost to use a paid provider).'),
       );
       for (const s of plan.segments) {

@@ -1,4 +1,4 @@
-import {randomBytes, randomInt} from 'node:crypto';
+import {randomBytes} from 'node:crypto';
 import {mkdir, mkdtemp, rm} from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -10,7 +10,13 @@ import {createOfflineBackend} from '../backends/offline.ts';
 import {createQubicoBackend} from '../backends/qubico.ts';
 import {UnknownSubmitError} from '../backends/unknown-submit-error.ts';
 import {CostLimitError, UsageError} from '../errors.ts';
-import {MANIFEST_VERSION, type Manifest, manifestFolder, manifestPath} from '../react/manifest.ts';
+import {
+  MANIFEST_VERSION,
+  type Manifest,
+  type ManifestTake,
+  manifestFolder,
+  manifestPath,
+} from '../react/manifest.ts';
 import {adoptLegacyJournalEntry} from './adopt-legacy-journal-entry.ts';
 import {applyCrossfade} from './apply-crossfade.ts';
 import {
@@ -42,6 +48,7 @@ import {renderChunksFor} from './render-chunks.ts';
 import {resolveBrowser} from './resolve-browser.ts';
 import {planForComposition} from './segment-params.ts';
 import {createSerialQueue} from './serial-queue.ts';
+import {checkTakeSeeds, takeSeeds} from './take-seeds.ts';
 import {validateSegmentPrompts} from './validate-segment-prompts.ts';
 
 /** Model id recorded for the offline synthesiser in cache keys; bump when its output changes. */
@@ -58,6 +65,8 @@ export const MIN_REQUESTS_PER_SEGMENT = 3;
 
 export type SegmentOutcome = {
   index: number;
+  /** 0-based take of the segment (its seed's place among `--takes N`); 0 for the first. */
+  take: number;
   cached: boolean;
   /** Submits this run made for the segment (0 when cached or resumed). */
   submits: number;
@@ -68,6 +77,11 @@ export type SegmentOutcome = {
   /** Absolute path of the published wav. */
   wavPath: string;
   proxyBytes: number;
+  /**
+   * Every take of the segment (this outcome being the first) when the run made more than one; absent
+   * otherwise. Billed seconds and submits of all takes count in the run's totals.
+   */
+  takes?: SegmentOutcome[];
 };
 
 export type GenerateAudioResult = {
@@ -76,7 +90,10 @@ export type GenerateAudioResult = {
   manifestPath: string;
   backend: BackendName;
   plan: SegmentPlan;
+  /** One per segment: its first take (with every take under `takes` when there are several). */
   segments: SegmentOutcome[];
+  /** Takes per segment this run asked for (`takes`, default 1). */
+  takes: number;
   /** Seconds of video billed by this run (segments generated now by the paid backend). */
   billedSeconds: number;
   /** Seconds served from the cache (no request). */
@@ -216,6 +233,10 @@ const setUpBackend = async (o: NormalizedGenerateOptions, name: BackendName): Pr
 const segmentFileName = (segment: PlannedSegment, cacheKey: string) =>
   `segment-${String(segment.index + 1).padStart(3, '0')}-${cacheKey.slice(0, 12)}.wav`;
 
+/** Name of a take's working files (the first take keeps the single-take name). */
+const takeFileName = (index: number, take: number, ext: string) =>
+  `segment-${index}${take === 0 ? '' : `-take-${take}`}.${ext}`;
+
 /**
  * The whole generation: bundle once, render every frame once (chunk by chunk), and while chunk k+1
  * renders, build segment k's proxy, look it up in the cache, and generate it if needed; then publish the
@@ -299,6 +320,10 @@ export const runGeneration = async (o: NormalizedGenerateOptions): Promise<Gener
       requirePrompt: backendName === 'qubico',
       compositionId: o.compositionId,
     });
+    checkTakeSeeds(params.seed, o.takes);
+    // Every take of a segment is generated and billed: the worst case is the plan times the takes.
+    const takes = o.takes;
+    const worstCaseUsd = Math.round(plan.costUsd * takes * 100) / 100;
     setup = await setUpBackend(o, backendName);
     const {backend, client} = setup;
     const journal = createSubmitJournal(path.join(o.cacheDir, 'journal'));
@@ -344,10 +369,10 @@ export const runGeneration = async (o: NormalizedGenerateOptions): Promise<Gener
     // cache key is known, and the exact need is checked before the first request.
     const paid = backendName === 'qubico';
     let deferSubmits = false;
-    if (paid && o.maxCost !== null && plan.costUsd > o.maxCost) deferSubmits = true;
+    if (paid && o.maxCost !== null && worstCaseUsd > o.maxCost) deferSubmits = true;
     if (paid && client?.quota) {
       const remaining = await client.quota.remaining();
-      if (remaining < plan.segments.length * MIN_REQUESTS_PER_SEGMENT) deferSubmits = true;
+      if (remaining < plan.segments.length * takes * MIN_REQUESTS_PER_SEGMENT) deferSubmits = true;
     }
     if (deferSubmits) {
       logger.verbose(
@@ -369,7 +394,7 @@ export const runGeneration = async (o: NormalizedGenerateOptions): Promise<Gener
     const allDecided = new Promise<void>((resolve) => {
       onDecided = () => {
         decided++;
-        if (decided === plan.segments.length) resolve();
+        if (decided === plan.segments.length * takes) resolve();
       };
     });
 
@@ -382,13 +407,13 @@ export const runGeneration = async (o: NormalizedGenerateOptions): Promise<Gener
     let cachedSegments = 0;
     let segmentsDone = 0;
 
-    const processSegment = async (
-      segment: PlannedSegment,
-    ): Promise<{entry: CacheEntry; outcome: SegmentOutcome}> => {
-      let isDecided = false;
-      const decide = () => {
-        if (!isDecided) {
-          isDecided = true;
+    type TakeResult = {entry: CacheEntry; outcome: SegmentOutcome};
+    const processSegment = async (segment: PlannedSegment): Promise<TakeResult[]> => {
+      // Each take is decided (cache hit or miss) once; a failure before that decides what is left.
+      let undecided = takes;
+      const decideOne = () => {
+        if (undecided > 0) {
+          undecided--;
           onDecided();
         }
       };
@@ -420,106 +445,116 @@ export const runGeneration = async (o: NormalizedGenerateOptions): Promise<Gener
           durationInFrames: segment.durationInFrames,
           fps: composition.fps,
         };
-        let seed = params.seed;
-        if (seed === null) {
-          const autoKey = computeAutoSeedKey(keyBase);
+        const seeds = await takeSeeds({
+          seed: params.seed,
+          takes,
+          autoSeedKey: computeAutoSeedKey(keyBase),
           // A seed an older version chose (its key did not name the service) is kept: the same picture
           // and prompt keep their sound, and an unfinished task of that version can be found below.
-          seed = (await cache.getSeed(autoKey)) ?? (await cache.getSeed(legacyAutoSeedKey(keyBase)));
-          if (seed === null) seed = randomInt(0, 2 ** 31);
-          await cache.putSeed(autoKey, seed);
-        }
-        const cacheKey = computeCacheKey({...keyBase, seed});
-        const legacyKey = legacyCacheKey({...keyBase, seed});
-        if (client && (await adoptLegacyJournalEntry(journalDir, legacyKey, cacheKey, client.baseUrl))) {
-          logger.verbose(
-            `Segment ${segment.index + 1}: a submit recorded by an older version is resumed under the new cache key.`,
-          );
-        }
-        const hit = await cache.get(cacheKey);
-        if (hit) {
-          decide();
-          cachedSegments++;
-          logger.verbose(`Segment ${segment.index + 1}: cache hit (${cacheKey.slice(0, 12)}), no request.`);
+          legacyAutoSeedKey: legacyAutoSeedKey(keyBase),
+          cache,
+        });
+        const label = (take: number) =>
+          `Segment ${segment.index + 1}${takes > 1 ? ` take ${take + 1} (seed ${seeds[take]})` : ''}`;
+        const processTake = async (take: number, seed: number): Promise<TakeResult> => {
+          const cacheKey = computeCacheKey({...keyBase, seed});
+          const legacyKey = legacyCacheKey({...keyBase, seed});
+          if (client && (await adoptLegacyJournalEntry(journalDir, legacyKey, cacheKey, client.baseUrl))) {
+            logger.verbose(
+              `${label(take)}: a submit recorded by an older version is resumed under the new cache key.`,
+            );
+          }
+          const hit = await cache.get(cacheKey);
+          if (hit) {
+            decideOne();
+            cachedSegments++;
+            logger.verbose(`${label(take)}: cache hit (${cacheKey.slice(0, 12)}), no request.`);
+            return {
+              entry: hit,
+              outcome: {
+                index: segment.index,
+                take,
+                cached: true,
+                submits: 0,
+                billedSeconds: 0,
+                taskId: hit.taskId,
+                cacheKey,
+                seed,
+                wavPath: '',
+                proxyBytes: proxy.bytes,
+              },
+            };
+          }
+          misses++;
+          missSeconds += segment.durationInSeconds;
+          decideOne();
+          await gate;
+          signal.throwIfAborted();
+          const request = {
+            segmentIndex: segment.index,
+            proxyPath,
+            durationInSeconds: segment.durationInSeconds,
+            prompt: p.prompt ?? '',
+            negativePrompt: p.negativePrompt,
+            steps: p.steps,
+            seed,
+            outputPath: path.join(dirs.results, takeFileName(segment.index, take, 'wav')),
+            cacheKey,
+            compositionId: o.compositionId,
+            startFrame: segment.startFrame,
+            endFrame: segment.endFrame,
+          };
+          const generated = generateQueue
+            ? await generateQueue.run(() => backend.generate(request, {signal, logger}))
+            : await backend.generate(request, {signal, logger});
+          const normalizedPath = path.join(dirs.normalized, takeFileName(segment.index, take, 'wav'));
+          const normalized = await normalizeSegmentAudio({
+            input: generated.wavPath,
+            output: normalizedPath,
+            durationInSeconds: segment.durationInSeconds,
+            signal,
+          });
+          for (const change of normalized.adjustments) logger.verbose(`${label(take)}: ${change}.`);
+          const entry = await cache.put(cacheKey, normalizedPath, {
+            sampleRate: normalized.sampleRate,
+            channels: normalized.channels,
+            durationInSeconds: segment.durationInSeconds,
+            taskId: generated.taskId,
+            backend: backend.name,
+            billedSeconds: generated.billedSeconds,
+            createdAt: new Date().toISOString(),
+          });
+          // The audio is safe in the cache: the task no longer needs resuming.
+          await journal.remove(cacheKey);
           return {
-            entry: hit,
+            entry,
             outcome: {
               index: segment.index,
-              cached: true,
-              submits: 0,
-              billedSeconds: 0,
-              taskId: hit.taskId,
+              take,
+              cached: false,
+              submits: generated.submits,
+              billedSeconds: generated.billedSeconds,
+              taskId: generated.taskId,
               cacheKey,
               seed,
               wavPath: '',
               proxyBytes: proxy.bytes,
             },
           };
-        }
-        misses++;
-        missSeconds += segment.durationInSeconds;
-        decide();
-        await gate;
-        signal.throwIfAborted();
-        const request = {
-          segmentIndex: segment.index,
-          proxyPath,
-          durationInSeconds: segment.durationInSeconds,
-          prompt: p.prompt ?? '',
-          negativePrompt: p.negativePrompt,
-          steps: p.steps,
-          seed,
-          outputPath: path.join(dirs.results, `segment-${segment.index}.wav`),
-          cacheKey,
-          compositionId: o.compositionId,
-          startFrame: segment.startFrame,
-          endFrame: segment.endFrame,
         };
-        const generated = generateQueue
-          ? await generateQueue.run(() => backend.generate(request, {signal, logger}))
-          : await backend.generate(request, {signal, logger});
-        const normalizedPath = path.join(dirs.normalized, `segment-${segment.index}.wav`);
-        const normalized = await normalizeSegmentAudio({
-          input: generated.wavPath,
-          output: normalizedPath,
-          durationInSeconds: segment.durationInSeconds,
-          signal,
-        });
-        for (const change of normalized.adjustments)
-          logger.verbose(`Segment ${segment.index + 1}: ${change}.`);
-        const entry = await cache.put(cacheKey, normalizedPath, {
-          sampleRate: normalized.sampleRate,
-          channels: normalized.channels,
-          durationInSeconds: segment.durationInSeconds,
-          taskId: generated.taskId,
-          backend: backend.name,
-          billedSeconds: generated.billedSeconds,
-          createdAt: new Date().toISOString(),
-        });
-        // The audio is safe in the cache: the task no longer needs resuming.
-        await journal.remove(cacheKey);
-        return {
-          entry,
-          outcome: {
-            index: segment.index,
-            cached: false,
-            submits: generated.submits,
-            billedSeconds: generated.billedSeconds,
-            taskId: generated.taskId,
-            cacheKey,
-            seed,
-            wavPath: '',
-            proxyBytes: proxy.bytes,
-          },
-        };
+        // Every take runs to its end even when another fails: paid audio is cached, never dropped.
+        const settledTakes = await Promise.allSettled(seeds.map((seed, take) => processTake(take, seed)));
+        const failed = settledTakes.find((t): t is PromiseRejectedResult => t.status === 'rejected');
+        if (failed) throw failed.reason;
+        return settledTakes.map((t) => (t as PromiseFulfilledResult<TakeResult>).value);
       } finally {
-        decide();
+        while (undecided > 0) decideOne();
         segmentsDone++;
         report({segmentsDone, cachedSegments});
       }
     };
 
-    const jobs: Promise<{entry: CacheEntry; outcome: SegmentOutcome}>[] = [];
+    const jobs: Promise<TakeResult[]>[] = [];
     let nextSegment = 0;
     const tFrames = Date.now();
     let framePassError: unknown = null;
@@ -597,49 +632,61 @@ export const runGeneration = async (o: NormalizedGenerateOptions): Promise<Gener
 
     report({stage: 'publishing'});
     const tPublish = Date.now();
-    const done = settled.map(
-      (s) => (s as PromiseFulfilledResult<{entry: CacheEntry; outcome: SegmentOutcome}>).value,
-    );
+    const done = settled.map((s) => (s as PromiseFulfilledResult<TakeResult[]>).value);
     const files = new Map<string, string>();
     const folder = manifestFolder(o.compositionId);
     const publishedDir = path.join(workDir, 'published');
     await mkdir(publishedDir, {recursive: true});
     const segments: Manifest['segments'] = [];
-    for (const {entry, outcome} of done) {
-      const segment = plan.segments[outcome.index];
-      // The published wav carries its crossfade (see apply-crossfade.ts); its name is addressed by the
-      // cached audio and the fades, so a reader never sees a file change under the same name.
-      const name = segmentFileName(
-        segment,
-        hashJson([outcome.cacheKey, segment.fadeInFrames, segment.fadeOutFrames, composition.fps]),
-      );
-      const src = `${folder}/${name}`;
-      const faded = path.join(publishedDir, name);
-      await applyCrossfade({
-        input: entry.wavPath,
-        output: faded,
-        fadeInSeconds: segment.fadeInFrames / composition.fps,
-        fadeOutSeconds: segment.fadeOutFrames / composition.fps,
-      });
-      files.set(src, faded);
-      outcome.wavPath = path.join(o.publicDir, src);
-      const p = segmentParams[outcome.index];
+    for (const segmentTakes of done) {
+      const segment = plan.segments[segmentTakes[0].outcome.index];
+      const published: ManifestTake[] = [];
+      for (const {entry, outcome} of segmentTakes) {
+        // The published wav carries its crossfade (see apply-crossfade.ts); its name is addressed by the
+        // cached audio and the fades, so a reader never sees a file change under the same name.
+        const name = segmentFileName(
+          segment,
+          hashJson([outcome.cacheKey, segment.fadeInFrames, segment.fadeOutFrames, composition.fps]),
+        );
+        const src = `${folder}/${name}`;
+        const faded = path.join(publishedDir, name);
+        await applyCrossfade({
+          input: entry.wavPath,
+          output: faded,
+          fadeInSeconds: segment.fadeInFrames / composition.fps,
+          fadeOutSeconds: segment.fadeOutFrames / composition.fps,
+        });
+        files.set(src, faded);
+        outcome.wavPath = path.join(o.publicDir, src);
+        published.push({
+          seed: outcome.seed,
+          src,
+          sampleRate: entry.sampleRate,
+          channels: entry.channels,
+          taskId: outcome.taskId,
+          cacheKey: outcome.cacheKey,
+        });
+      }
+      // The segment's own fields are its first take: what a reader that knows nothing of takes plays.
+      const [first] = published;
+      const p = segmentParams[segment.index];
       segments.push({
         index: segment.index,
         startFrame: segment.startFrame,
         endFrame: segment.endFrame,
-        src,
+        src: first.src,
         durationInSeconds: segment.durationInSeconds,
-        sampleRate: entry.sampleRate,
-        channels: entry.channels,
+        sampleRate: first.sampleRate,
+        channels: first.channels,
         fadeInFrames: segment.fadeInFrames,
         fadeOutFrames: segment.fadeOutFrames,
         prompt: p.prompt ?? '',
         negativePrompt: p.negativePrompt,
         steps: p.steps,
-        seed: outcome.seed,
-        taskId: outcome.taskId,
-        cacheKey: outcome.cacheKey,
+        seed: first.seed,
+        taskId: first.taskId,
+        cacheKey: first.cacheKey,
+        ...(published.length > 1 ? {takes: published} : {}),
       });
     }
     const manifest: Manifest = {
@@ -664,11 +711,16 @@ export const runGeneration = async (o: NormalizedGenerateOptions): Promise<Gener
       const entry = await journal.get(u.cacheKey);
       if (entry && isUnknownOutcome(entry)) await journal.remove(u.cacheKey);
     }
-    const outcomes = done.map((d) => d.outcome);
-    const billedSeconds = outcomes.reduce((sum, s) => sum + s.billedSeconds, 0);
-    const cachedSeconds = outcomes
+    const allTakes = done.flat().map((d) => d.outcome);
+    const outcomes = done.map((segmentTakes) => {
+      const first = segmentTakes[0].outcome;
+      return segmentTakes.length > 1 ? {...first, takes: segmentTakes.map((t) => t.outcome)} : first;
+    });
+    const billedSeconds = allTakes.reduce((sum, s) => sum + s.billedSeconds, 0);
+    const cachedSeconds = allTakes
       .filter((s) => s.cached)
       .reduce((sum, s) => sum + plan.segments[s.index].durationInSeconds, 0);
+    // The takes of a segment share its proxy: counted once.
     const proxyBytes = outcomes.reduce((sum, s) => sum + s.proxyBytes, 0);
     report({stage: 'done', segmentsDone: plan.segments.length});
     return {
@@ -678,6 +730,7 @@ export const runGeneration = async (o: NormalizedGenerateOptions): Promise<Gener
         backend: backend.name,
         plan,
         segments: outcomes,
+        takes,
         billedSeconds,
         cachedSeconds,
         costUsd: Math.round(billedSeconds * PRICE_PER_SECOND_USD * 100) / 100,

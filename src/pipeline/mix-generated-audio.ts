@@ -13,7 +13,7 @@ const SAMPLE_RATE = 48_000;
 const CHANNELS = 2;
 
 export type DirectMixDecision =
-  | {direct: true; volume: number; muted: boolean}
+  | {direct: true; volume: number; muted: boolean; takes: Record<string, number> | null}
   | {direct: false; reason: string};
 
 /** What a chunk's own-audio wav turned out to be, read from its header. */
@@ -153,7 +153,7 @@ export const decideDirectMix = (options: {
       reason: `the chunks' audio covers ${cursor} of ${options.durationInFrames} frames`,
     };
   }
-  return {direct: true, volume: p.volume, muted: p.muted};
+  return {direct: true, volume: p.volume, muted: p.muted, takes: p.takes ?? null};
 };
 
 const writeWavHeader = (dataBytes: number): Buffer => {

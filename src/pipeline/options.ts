@@ -10,6 +10,9 @@ import {MAX_NEGATIVE_PROMPT_LENGTH, MAX_PROMPT_LENGTH, MAX_STEPS, MIN_STEPS} fro
 import {DEFAULT_OVERLAP_SECONDS, MAX_SEGMENT_SECONDS, MIN_SEGMENT_SECONDS} from './plan.ts';
 import {validateEntryPoint} from './remotion-session.ts';
 
+/** Most takes (seeds) per segment one run generates. */
+export const MAX_TAKES = 16;
+
 /** Progress of a long operation: one payload type for the whole run (Remotion style). */
 export type GenerateProgress = {
   stage: 'bundling' | 'rendering' | 'generating' | 'publishing' | 'audio' | 'muxing' | 'done';
@@ -38,6 +41,12 @@ export type GenerateAudioOptions = {
   steps?: number;
   /** Used for every segment. Default: the composition's `mmaudio.seed`, else a random seed per segment, recorded. */
   seed?: number;
+  /**
+   * Takes per segment, 1–16 (default 1): each segment that is not cached is generated with this many
+   * seeds (`seed`, `seed + 1`, … when a seed is given, else random ones, recorded), billed once each. The
+   * manifest lists every take; the `mmaudio.takes` prop picks the one to play.
+   */
+  takes?: number;
   /** 1–60, default 60. */
   maxSegmentSeconds?: number;
   /** Crossfade overlap between segments, default 0.5 s (billed twice; capped at 2 % of a segment). */
@@ -106,6 +115,7 @@ export type NormalizedGenerateOptions = {
   negativePrompt: string | null;
   steps: number | null;
   seed: number | null;
+  takes: number;
   maxSegmentSeconds: number;
   overlapSeconds: number;
   backend: BackendName | AudioBackend | null;
@@ -191,6 +201,10 @@ export const normalizeGenerateOptions = (options: GenerateAudioOptions): Normali
     throw new UsageError(
       `--seed must be an integer from 0 to ${Number.MAX_SAFE_INTEGER}, got ${options.seed}.`,
     );
+  }
+  const takes = options.takes ?? 1;
+  if (!Number.isInteger(takes) || takes < 1 || takes > MAX_TAKES) {
+    throw new UsageError(`--takes must be an integer from 1 to ${MAX_TAKES}, got ${options.takes}.`);
   }
   const maxSegmentSeconds = options.maxSegmentSeconds ?? MAX_SEGMENT_SECONDS;
   if (
@@ -289,6 +303,7 @@ export const normalizeGenerateOptions = (options: GenerateAudioOptions): Normali
     negativePrompt: options.negativePrompt?.trim() || null,
     steps: options.steps ?? null,
     seed: options.seed ?? null,
+    takes,
     maxSegmentSeconds,
     overlapSeconds,
     backend,

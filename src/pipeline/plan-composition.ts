@@ -3,6 +3,7 @@ import type {SegmentPlan} from './plan.ts';
 import {openRemotionSession} from './remotion-session.ts';
 import {resolveBrowser} from './resolve-browser.ts';
 import {planForComposition, type SegmentParams} from './segment-params.ts';
+import {checkTakeSeeds} from './take-seeds.ts';
 
 export type CompositionPlan = {
   compositionId: string;
@@ -13,6 +14,10 @@ export type CompositionPlan = {
   params: SegmentParams[];
   /** The seed for every segment, or null for a random one per segment. */
   seed: number | null;
+  /** Takes (seeds) generated per segment, each billed. */
+  takes: number;
+  /** The worst-case bill (nothing cached): the plan's cost × takes, rounded to cents. */
+  costUsd: number;
 };
 
 /**
@@ -34,6 +39,7 @@ export const planComposition = async (options: GenerateAudioOptions): Promise<Co
   try {
     const {composition} = session;
     const {params, plan, segmentParams} = planForComposition(o, composition, session.inputProps);
+    checkTakeSeeds(params.seed, o.takes);
     return {
       compositionId: o.compositionId,
       width: composition.width,
@@ -41,6 +47,8 @@ export const planComposition = async (options: GenerateAudioOptions): Promise<Co
       plan,
       params: segmentParams,
       seed: params.seed,
+      takes: o.takes,
+      costUsd: Math.round(plan.costUsd * o.takes * 100) / 100,
     };
   } finally {
     await session.close();

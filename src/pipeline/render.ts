@@ -3,6 +3,7 @@ import path from 'node:path';
 import {MMAudioError, UsageError} from '../errors.ts';
 import {tempPathFor} from '../media/atomic.ts';
 import {runFf} from '../media/ffmpeg.ts';
+import {pickTakes} from '../react/pick-takes.ts';
 import type {RenderedChunk} from './frame-pass.ts';
 import {type GenerateAudioResult, type GenerationRun, runGeneration} from './generate.ts';
 import {
@@ -119,7 +120,8 @@ export const renderWithAudio = async (options: RenderWithAudioOptions): Promise<
       );
       await mixGeneratedAudio({
         chunks,
-        manifest: result.manifest,
+        // The takes <GeneratedAudio /> picked (mmaudio.takes), as it reported them in the frame pass.
+        manifest: pickTakes(result.manifest, decision.takes),
         publicDir: o.publicDir,
         volume: decision.volume,
         muted: decision.muted,

@@ -7,6 +7,7 @@ import {getGeneratedAudioPass} from './generated-audio-pass.ts';
 import {PlacementReport} from './generated-audio-placement.tsx';
 import type {Manifest, ManifestSegment} from './manifest.ts';
 import {OwnTimelineRows} from './own-timeline-rows.tsx';
+import {type MmaudioTakes, mmaudioTakesSchema} from './props-schema.ts';
 import {useSequenceOffset} from './remotion-internals.ts';
 import {segmentLayerName} from './segment-layer-name.ts';
 import {StudioStatusLine} from './studio-status-line.tsx';
@@ -31,6 +32,11 @@ export type GeneratedAudioProps = {
   muted?: boolean;
   /** During a render, fail the render when the audio has not been generated. Default `false`. */
   required?: boolean;
+  /**
+   * The take to play per segment (segment index → seed) when `generate --takes N` made several. Default:
+   * the composition's `mmaudio.takes` prop (editable in Studio's props panel), else every first take.
+   */
+  takes?: MmaudioTakes;
 };
 
 /** One `<Sequence>` + `<Audio>` per segment, as `<GeneratedAudio />` places them. */
@@ -46,6 +52,17 @@ export type GeneratedAudioLayer = {
   volume: (frameInSegment: number) => number;
   /** The gain when it is the same on every frame (crossfades baked in, a numeric `volume`), else null. */
   constantVolume: number | null;
+};
+
+/**
+ * The `mmaudio.takes` prop of the composition, or null when it has none. A malformed one is left to the
+ * props schema (Studio flags it in the props panel; `generate` refuses it) and picks nothing here.
+ */
+const takesFromProps = (props: unknown): MmaudioTakes | null => {
+  const raw = (props as {mmaudio?: {takes?: unknown}} | null | undefined)?.mmaudio?.takes;
+  if (raw === undefined) return null;
+  const parsed = mmaudioTakesSchema.safeParse(raw);
+  return parsed.success ? parsed.data : null;
 };
 
 const validateVolume = (volume: unknown): void => {
@@ -128,11 +145,13 @@ export const GeneratedAudio: React.FC<GeneratedAudioProps> = ({
   volume = 1,
   muted = false,
   required = false,
+  takes,
 }) => {
   validateVolume(volume);
-  const {id} = useVideoConfig();
+  const {id, props} = useVideoConfig();
   const offset = useSequenceOffset();
-  const state = useGeneratedAudio({compositionId, manifest, required});
+  const picks = takes ?? (compositionId === undefined || compositionId === id ? takesFromProps(props) : null);
+  const state = useGeneratedAudio({compositionId, manifest, required, takes: picks});
   // Studio only: new mmaudio props → a request to `remotion-mmaudio studio`'s worker; its status line.
   const studioStatus = useStudioGeneration(compositionId === undefined || compositionId === id ? id : null);
   const layers = useMemo(
@@ -141,7 +160,9 @@ export const GeneratedAudio: React.FC<GeneratedAudioProps> = ({
   );
   // The pipeline's frame pass places no audio; it only learns where the layers would go.
   if (getGeneratedAudioPass() === 'frames') {
-    return <PlacementReport compositionId={compositionId ?? id} volume={volume} muted={muted} />;
+    return (
+      <PlacementReport compositionId={compositionId ?? id} volume={volume} muted={muted} takes={picks} />
+    );
   }
   const statusLine = studioStatus ? <StudioStatusLine status={studioStatus} /> : null;
   if (state.status !== 'ready') return statusLine;

@@ -25,6 +25,8 @@ export type GeneratedAudioPlacement = {
   /** The `volume` prop when it is a number; null when it is a function. */
   volume: number | null;
   muted: boolean;
+  /** The take picked per segment (segment index → seed), null for every first take. Absent in older reports. */
+  takes?: Record<string, number> | null;
 };
 
 export const placementArtifactName = (absoluteFrame: number): string =>
@@ -35,7 +37,8 @@ export const PlacementReport: React.FC<{
   compositionId: string;
   volume: number | ((frame: number) => number);
   muted: boolean;
-}> = ({compositionId, volume, muted}) => {
+  takes: Record<string, number> | null;
+}> = ({compositionId, volume, muted, takes}) => {
   const frame = useCurrentFrame();
   const absoluteFrame = Internals.useTimelinePosition();
   const sequence = useContext(Internals.SequenceContext);
@@ -49,6 +52,7 @@ export const PlacementReport: React.FC<{
     insideSequence: !wholeComposition,
     volume: typeof volume === 'number' ? volume : null,
     muted,
+    takes,
   };
   return <Artifact filename={placementArtifactName(absoluteFrame)} content={JSON.stringify(placement)} />;
 };

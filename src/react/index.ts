@@ -10,16 +10,18 @@ export type {GeneratedAudioPass} from './generated-audio-pass.ts';
 export {getGeneratedAudioPass} from './generated-audio-pass.ts';
 export type {GeneratedAudioPlacement} from './generated-audio-placement.tsx';
 export {PLACEMENT_ARTIFACT_PREFIX, placementArtifactName} from './generated-audio-placement.tsx';
-export type {Manifest, ManifestSegment} from './manifest.ts';
+export type {Manifest, ManifestSegment, ManifestTake} from './manifest.ts';
 export {
   MANIFEST_VERSION,
   manifestFolder,
   manifestPath,
   manifestSchema,
   manifestSegmentSchema,
+  manifestTakeSchema,
 } from './manifest.ts';
-export type {MmaudioProps, MmaudioScene} from './props-schema.ts';
-export {mmaudioPropsSchema, mmaudioSceneSchema} from './props-schema.ts';
+export {pickTakes, segmentTakeSeeds} from './pick-takes.ts';
+export type {MmaudioProps, MmaudioScene, MmaudioTakes} from './props-schema.ts';
+export {mmaudioPropsSchema, mmaudioSceneSchema, mmaudioTakesSchema} from './props-schema.ts';
 export {segmentLayerName} from './segment-layer-name.ts';
 export type {
   GeneratedAudioState,

@@ -7,6 +7,21 @@ import {z} from 'zod';
  */
 export const MANIFEST_VERSION = 1 as const;
 
+/**
+ * One take of a segment: the audio generated with one seed (`--takes N` makes N per segment). Added in a
+ * backwards-compatible way: a segment's own `src`, `seed`, `taskId`, `cacheKey`, `sampleRate` and
+ * `channels` are always its first take, so a reader that knows nothing of takes plays that one.
+ */
+export const manifestTakeSchema = z.object({
+  seed: z.number().int(),
+  /** Path of the take's wav relative to the public dir. */
+  src: z.string().min(1),
+  sampleRate: z.number().int().positive(),
+  channels: z.number().int().min(1).max(8),
+  taskId: z.string(),
+  cacheKey: z.string(),
+});
+
 export const manifestSegmentSchema = z
   .object({
     index: z.number().int().nonnegative(),
@@ -26,8 +41,16 @@ export const manifestSegmentSchema = z
     seed: z.number().int(),
     taskId: z.string(),
     cacheKey: z.string(),
+    /**
+     * Every take of the segment, the first being the one described by the fields above; absent when only
+     * one was generated. Seeds are unique within a segment. Pick one with the `mmaudio.takes` prop.
+     */
+    takes: z.array(manifestTakeSchema).min(1).optional(),
   })
-  .refine((s) => s.endFrame > s.startFrame, {message: 'endFrame must be greater than startFrame'});
+  .refine((s) => s.endFrame > s.startFrame, {message: 'endFrame must be greater than startFrame'})
+  .refine((s) => !s.takes || new Set(s.takes.map((t) => t.seed)).size === s.takes.length, {
+    message: "the seeds of a segment's takes must be unique",
+  });
 
 export const manifestSchema = z.object({
   version: z.literal(MANIFEST_VERSION),
@@ -47,6 +70,7 @@ export const manifestSchema = z.object({
 
 export type Manifest = z.infer<typeof manifestSchema>;
 export type ManifestSegment = z.infer<typeof manifestSegmentSchema>;
+export type ManifestTake = z.infer<typeof manifestTakeSchema>;
 
 /** Folder of a composition's generated audio, relative to the public dir. */
 export const manifestFolder = (compositionId: string): string => `mmaudio/${compositionId}`;

@@ -4,6 +4,8 @@ import {fetchGeneratedAudioManifest} from './fetch-generated-audio-manifest.ts';
 import {GeneratedAudioError} from './generated-audio-error.ts';
 import {getGeneratedAudioPass} from './generated-audio-pass.ts';
 import {type Manifest, manifestPath} from './manifest.ts';
+import {pickTakes} from './pick-takes.ts';
+import type {MmaudioTakes} from './props-schema.ts';
 import {useCompositionDurationInFrames} from './remotion-internals.ts';
 import {checkManifestMatches, type ManifestExpectation, missingManifestMessage} from './validate-manifest.ts';
 
@@ -31,6 +33,12 @@ export type UseGeneratedAudioOptions = {
   manifest?: Manifest | null;
   /** During a render, fail the render when there is no generated audio. Default `false`. */
   required?: boolean;
+  /**
+   * The take to play per segment (segment index → seed), as the `mmaudio.takes` prop holds it: the
+   * returned manifest's segments then describe the picked takes. A pick the manifest has no take for is an
+   * `error`. Default: every segment's first take.
+   */
+  takes?: MmaudioTakes | null;
 };
 
 type LoadResult = {manifest: Manifest | null; error: Error | null};
@@ -111,7 +119,7 @@ export const useGeneratedAudio = (options: UseGeneratedAudioOptions = {}): Gener
   const [fetched, setFetched] = useState<{key: string; state: GeneratedAudioState} | null>(null);
   const fetchKey = `${compositionId}\n${fps}\n${durationInFrames}\n${version}`;
 
-  const state: GeneratedAudioState =
+  const loaded: GeneratedAudioState =
     mode === 'skip' || mode === 'none'
       ? MISSING
       : mode === 'given' && givenState
@@ -119,6 +127,17 @@ export const useGeneratedAudio = (options: UseGeneratedAudioOptions = {}): Gener
         : fetched?.key === fetchKey
           ? fetched.state
           : LOADING;
+  // The picked takes, applied to the manifest as read (a change of pick reads nothing again).
+  const picksKey = JSON.stringify(options.takes ?? null);
+  // biome-ignore lint/correctness/useExhaustiveDependencies: the picks (as JSON) decide
+  const state: GeneratedAudioState = useMemo(() => {
+    if (loaded.status !== 'ready' || !loaded.manifest || !options.takes) return loaded;
+    try {
+      return {status: 'ready', manifest: pickTakes(loaded.manifest, options.takes), error: null};
+    } catch (error) {
+      return {status: 'error', manifest: null, error: error as Error};
+    }
+  }, [loaded, picksKey]);
 
   // During a render, hold the frame from the very first paint until the state is final.
   const [handle] = useState(() =>
