@@ -2,7 +2,7 @@ import {Audio} from '@remotion/media';
 import type React from 'react';
 import {AbsoluteFill, type CalculateMetadataFunction, Sequence, staticFile, useCurrentFrame} from 'remotion';
 import {z} from 'zod';
-import {GeneratedAudio} from '../../src/react/index.ts';
+import {GeneratedAudio, mmaudioPropsSchema} from '../../src/react/index.ts';
 
 /**
  * A configurable composition for the integration tests. Its length, frame rate and size come from props
@@ -22,6 +22,8 @@ export const testTimelineSchema = z.object({
   ownAudio: z.boolean(),
   /** Volume of the generated layers (`<GeneratedAudio volume>`). Default 1. */
   mmaudioVolume: z.number().nonnegative().optional(),
+  /** Prompts, seed and the take picked per segment (`mmaudio.takes`). */
+  mmaudio: mmaudioPropsSchema.optional(),
 });
 
 export type TestTimelineProps = z.infer<typeof testTimelineSchema>;

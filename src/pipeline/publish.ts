@@ -34,11 +34,16 @@ const placeFile = async (from: string, to: string): Promise<void> => {
   }
 };
 
+/** Every wav a manifest refers to: each segment's own and those of its takes, once each. */
+const manifestSources = (manifest: Manifest): string[] => [
+  ...new Set(manifest.segments.flatMap((s) => [s.src, ...(s.takes ?? []).map((t) => t.src)])),
+];
+
 /** Names of the wavs the manifest in `dir` refers to (none when there is no readable manifest). */
 const wavsOfManifestIn = async (dir: string): Promise<string[]> => {
   try {
     const manifest = manifestSchema.parse(JSON.parse(await readFile(path.join(dir, MANIFEST_FILE), 'utf8')));
-    return manifest.segments.map((s) => path.basename(s.src));
+    return manifestSources(manifest).map((src) => path.basename(src));
   } catch {
     return [];
   }
@@ -77,7 +82,7 @@ const removeIfOrphaned = async (file: string, now: number): Promise<void> => {
 export const publishManifest = async (options: {
   publicDirs: string[];
   manifest: Manifest;
-  /** Source file of each segment's `src`. */
+  /** Source file of each segment's `src` and of each of its takes'. */
   files: Map<string, string>;
   /** Default PUBLISH_GRACE_MS. */
   graceMs?: number;
@@ -85,17 +90,18 @@ export const publishManifest = async (options: {
   const manifest = manifestSchema.parse(options.manifest);
   const graceMs = options.graceMs ?? PUBLISH_GRACE_MS;
   const folder = manifestFolder(manifest.compositionId);
+  const sources = manifestSources(manifest);
   for (const publicDir of options.publicDirs) {
     const dir = path.join(publicDir, folder);
     await mkdir(dir, {recursive: true});
-    for (const segment of manifest.segments) {
-      const from = options.files.get(segment.src);
-      if (!from) throw new Error(`No file for ${segment.src}`);
-      await placeFile(from, path.join(publicDir, segment.src));
+    for (const src of sources) {
+      const from = options.files.get(src);
+      if (!from) throw new Error(`No file for ${src}`);
+      await placeFile(from, path.join(publicDir, src));
     }
     const previous = await wavsOfManifestIn(dir);
     await writeFileAtomic(path.join(dir, MANIFEST_FILE), `${JSON.stringify(manifest, null, 2)}\n`);
-    const keep = new Set([MANIFEST_FILE, ...manifest.segments.map((s) => path.basename(s.src))]);
+    const keep = new Set([MANIFEST_FILE, ...sources.map((src) => path.basename(src))]);
     const now = Date.now();
     // The replaced manifest's wavs are retired now: their grace period starts with this publication.
     const retiredAt = new Date(now);
