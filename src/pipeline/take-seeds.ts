@@ -8,7 +8,8 @@ import {hashJson} from './hash.ts';
  * (`seed + takes − 1` must stay a safe integer).
  */
 export const checkTakeSeeds = (seed: number | null, takes: number): void => {
-  if (seed !== null && seed + takes - 1 > Number.MAX_SAFE_INTEGER) {
+  // Compared without adding to the seed: past 2^53 the sum itself would be rounded.
+  if (seed !== null && takes - 1 > Number.MAX_SAFE_INTEGER - seed) {
     throw new UsageError(
       `--seed ${seed} with --takes ${takes} needs seeds up to ${seed} + ${takes - 1}, past ${Number.MAX_SAFE_INTEGER}: use a smaller seed.`,
     );

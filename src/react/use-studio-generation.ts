@@ -33,6 +33,17 @@ const readStatus = async (compositionId: string): Promise<StudioStatus | null> =
   return parsed.success ? parsed.data : null;
 };
 
+/**
+ * The `mmaudio` props that decide the audio, as JSON: all but `takes`, which only picks among the takes
+ * already generated (a new pick must not ask the worker for a run that would publish fewer takes).
+ */
+const generationInputs = (props: unknown): string => {
+  const mmaudio = (props as {mmaudio?: unknown} | null | undefined)?.mmaudio;
+  if (typeof mmaudio !== 'object' || mmaudio === null) return JSON.stringify(mmaudio ?? null);
+  const {takes: _takes, ...rest} = mmaudio as Record<string, unknown>;
+  return JSON.stringify(rest);
+};
+
 const newRequestId = (): string =>
   typeof crypto !== 'undefined' && 'randomUUID' in crypto
     ? crypto.randomUUID()
@@ -55,8 +66,8 @@ export const useStudioGeneration = (compositionId: string | null): StudioStatus 
     !environment.isReadOnlyStudio &&
     getGeneratedAudioPass() === null;
   const [status, setStatus] = useState<StudioStatus | null>(null);
-  const mmaudio = JSON.stringify((props as {mmaudio?: unknown} | undefined)?.mmaudio ?? null);
-  const saved = JSON.stringify((defaultProps as {mmaudio?: unknown} | undefined)?.mmaudio ?? null);
+  const mmaudio = generationInputs(props);
+  const saved = generationInputs(defaultProps);
   const latestProps = useRef(props);
   latestProps.current = props;
 

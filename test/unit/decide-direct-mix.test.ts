@@ -20,6 +20,7 @@ const placement = (
     insideSequence: boolean;
     volume: number | null;
     muted: boolean;
+    takes: Record<string, number>;
   }>,
 ) => ({
   filename: placementArtifactName(p.absoluteFrame ?? 0),
@@ -62,6 +63,8 @@ describe('decideDirectMix', () => {
         direct: true,
         volume: 0.5,
         muted: false,
+        // A report without picks (as older reports are): every first take.
+        takes: null,
       });
     },
   );
@@ -102,7 +105,13 @@ describe('decideDirectMix', () => {
       direct: true,
       volume: 1,
       muted: true,
+      takes: null,
     });
+  });
+
+  it('passes the picked takes through, so the mix plays what <GeneratedAudio /> would', () => {
+    const d = decideDirectMix({...base(30), artifacts: [placement({takes: {'0': 12}})]});
+    expect(d).toEqual({direct: true, volume: 1, muted: false, takes: {'0': 12}});
   });
 
   // What Remotion gives is measured, not assumed: a user's 24 fps composition with <Html5Audio> short sounds
