@@ -1,5 +1,30 @@
 import path from 'node:path';
-import type {RemotionSession} from './remotion-session.ts';
+import type {RemotionSession, SessionRenderOptions} from './remotion-session.ts';
+
+/**
+ * How the chunks are encoded: the output's codec and picture settings when the chunks become the output,
+ * else h264 at Remotion's defaults (the chunks then only feed the proxies).
+ */
+export type ChunkEncoding = {
+  codec: 'h264' | 'h265' | 'vp8' | 'vp9' | 'prores' | 'h264-mkv';
+  /** File extension of a chunk, without the dot. */
+  extension: string;
+  settings: Omit<
+    SessionRenderOptions,
+    | 'codec'
+    | 'outputLocation'
+    | 'frameRange'
+    | 'separateAudioTo'
+    | 'audioCodec'
+    | 'enforceAudioTrack'
+    | 'onArtifact'
+    | 'onDownload'
+    | 'onProgress'
+    | 'concurrency'
+  >;
+};
+
+export const DEFAULT_CHUNK_ENCODING: ChunkEncoding = {codec: 'h264', extension: 'mp4', settings: {}};
 
 export type RenderedChunk = {
   index: number;
@@ -37,7 +62,7 @@ export type FramePassProgress = {
 
 /**
  * The frame pass: renders every frame of the composition exactly once, chunk by chunk, at full quality,
- * into one h264 mp4 per chunk (later concatenated without re-encoding for the final video) and, beside
+ * into one video file per chunk (h264, or the output's codec and settings; later concatenated without re-encoding for the final video) and, beside
  * it, the composition's own audio over the chunk as a wav (`separateAudioTo`: Remotion's own mix, which
  * concatenates sample-exactly when a frame is a whole number of samples). `onChunk` only does
  * bookkeeping; work it starts (proxy, generation) runs while the next chunk renders.
@@ -49,11 +74,13 @@ export const runFramePass = async (options: {
   chunks: {startFrame: number; endFrame: number}[];
   directory: string;
   concurrency: number | null;
+  encoding?: ChunkEncoding;
   signal?: AbortSignal;
   onChunk: (chunk: RenderedChunk) => void;
   onProgress?: (progress: FramePassProgress) => void;
 }): Promise<FramePassResult> => {
   const {session} = options;
+  const encoding = options.encoding ?? DEFAULT_CHUNK_ENCODING;
   const totalFrames = options.chunks.reduce((sum, c) => sum + (c.endFrame - c.startFrame), 0);
   let doneFrames = 0;
   const artifacts: FramePassArtifact[] = [];
@@ -61,12 +88,13 @@ export const runFramePass = async (options: {
   for (let index = 0; index < options.chunks.length; index++) {
     options.signal?.throwIfAborted();
     const chunk = options.chunks[index];
-    const file = path.join(options.directory, `chunk-${String(index).padStart(3, '0')}.mp4`);
+    const file = path.join(options.directory, `chunk-${String(index).padStart(3, '0')}.${encoding.extension}`);
     const audioFile = path.join(options.directory, `chunk-${String(index).padStart(3, '0')}.wav`);
     let chunkFrames = 0;
     await session.render(
       {
-        codec: 'h264',
+        ...encoding.settings,
+        codec: encoding.codec,
         separateAudioTo: audioFile,
         audioCodec: 'pcm-16',
         // A silent track when the composition has no audio, so every chunk has its wav.

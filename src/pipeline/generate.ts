@@ -29,7 +29,7 @@ import {
   legacyCacheKey,
   serviceIdentity,
 } from './cache.ts';
-import {type FramePassArtifact, type RenderedChunk, runFramePass} from './frame-pass.ts';
+import {type ChunkEncoding, type FramePassArtifact, type RenderedChunk, runFramePass} from './frame-pass.ts';
 import {hashJson} from './hash.ts';
 import {createSubmitJournal, findUnknownSubmits, isUnknownOutcome, type UnknownSubmit} from './journal.ts';
 import {lockRun} from './lock-run.ts';
@@ -44,6 +44,7 @@ import {
 import {type PlannedSegment, PRICE_PER_SECOND_USD, type SegmentPlan} from './plan.ts';
 import {cleanStaleTempFiles, publishManifest} from './publish.ts';
 import {openRemotionSession, type RemotionSession} from './remotion-session.ts';
+import {type FrameRange, resolveFrameRange} from './render-settings.ts';
 import {renderChunksFor} from './render-chunks.ts';
 import {resolveBrowser} from './resolve-browser.ts';
 import {planForComposition} from './segment-params.ts';
@@ -124,6 +125,21 @@ export type GenerationRun = {
   mixedMediaSources: string[];
   workDir: string;
   dispose: () => Promise<void>;
+};
+
+/**
+ * Remotion render settings the generation needs (from renderWithAudio / remotion.config.ts and the
+ * CLI's Remotion flags): how the session is opened, which frames, how the chunks are encoded.
+ */
+export type GenerationSettings = {
+  session?: Pick<
+    Parameters<typeof openRemotionSession>[0],
+    'webpackOverride' | 'envVariables' | 'chromiumOptions' | 'timeoutInMilliseconds' | 'width' | 'height'
+  >;
+  /** `--frames`: only these frames are rendered, planned, billed and published. Default every frame. */
+  frameRange?: FrameRange | null;
+  /** Default h264 at Remotion's defaults. */
+  encoding?: ChunkEncoding;
 };
 
 type BackendSetup = {
@@ -242,7 +258,10 @@ const takeFileName = (index: number, take: number, ext: string) =>
  * renders, build segment k's proxy, look it up in the cache, and generate it if needed; then publish the
  * manifest and wavs. Leaves the session and the chunks alive for `renderWithAudio`; call `dispose()`.
  */
-export const runGeneration = async (o: NormalizedGenerateOptions): Promise<GenerationRun> => {
+export const runGeneration = async (
+  o: NormalizedGenerateOptions,
+  settings: GenerationSettings = {},
+): Promise<GenerationRun> => {
   const {logger} = o;
   const t0 = Date.now();
   const controller = new AbortController();
@@ -297,6 +316,7 @@ export const runGeneration = async (o: NormalizedGenerateOptions): Promise<Gener
       resolvedBrowser,
       logger,
       signal,
+      ...settings.session,
     });
   } catch (err) {
     await releaseLocks();
@@ -314,7 +334,8 @@ export const runGeneration = async (o: NormalizedGenerateOptions): Promise<Gener
   };
   try {
     const {composition} = session;
-    const {params, plan, segmentParams} = planForComposition(o, composition, session.inputProps);
+    const range = resolveFrameRange(settings.frameRange ?? null, composition.durationInFrames);
+    const {params, plan, segmentParams} = planForComposition(o, composition, session.inputProps, range);
     for (const warning of plan.warnings) logger.warn(warning);
     validateSegmentPrompts(plan.segments, segmentParams, {
       requirePrompt: backendName === 'qubico',
@@ -360,7 +381,7 @@ export const runGeneration = async (o: NormalizedGenerateOptions): Promise<Gener
     await cleanStaleTempFiles(o.publicDir, o.compositionId);
     report({
       stage: 'rendering',
-      totalFrames: composition.durationInFrames,
+      totalFrames: plan.durationInFrames,
       segmentsTotal: plan.segments.length,
     });
 
@@ -567,6 +588,7 @@ export const runGeneration = async (o: NormalizedGenerateOptions): Promise<Gener
         chunks: renderChunksFor(plan.segments),
         directory: dirs.chunks,
         concurrency: o.concurrency,
+        ...(settings.encoding ? {encoding: settings.encoding} : {}),
         signal,
         onChunk: (chunk) => {
           chunks.push(chunk);

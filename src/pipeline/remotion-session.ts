@@ -1,8 +1,9 @@
 import {existsSync, statSync} from 'node:fs';
 import path from 'node:path';
-import {bundle} from '@remotion/bundler';
+import {bundle, type WebpackOverrideFn} from '@remotion/bundler';
 import {
   type ChromeMode,
+  type ChromiumOptions,
   getCompositions,
   type HeadlessBrowser,
   type LogLevel,
@@ -76,7 +77,19 @@ export const openRemotionSession = async (options: {
   logger: Logger;
   signal?: AbortSignal;
   onBundleProgress?: (progress: number) => void;
+  /** The project's webpack override (remotion.config.ts `Config.overrideWebpackConfig`). */
+  webpackOverride?: WebpackOverrideFn | null;
+  /** Given to the composition as process.env in every render (besides REMOTION_MMAUDIO_PASS). */
+  envVariables?: Record<string, string>;
+  chromiumOptions?: ChromiumOptions;
+  timeoutInMilliseconds?: number | null;
+  /** `--width` / `--height`: the composition's size, overridden as Remotion's CLI does. */
+  width?: number | null;
+  height?: number | null;
 }): Promise<RemotionSession> => {
+  const envVariables = options.envVariables ?? {};
+  const chromiumOptions = options.chromiumOptions ?? {};
+  const timeout = options.timeoutInMilliseconds ? {timeoutInMilliseconds: options.timeoutInMilliseconds} : {};
   const {logger} = options;
   const remotionLogLevel = toRemotionLogLevel(logger);
   let serveUrl = options.serveUrl;
@@ -89,6 +102,7 @@ export const openRemotionSession = async (options: {
         entryPoint,
         publicDir: options.publicDir,
         onProgress: (p) => options.onBundleProgress?.(p / 100),
+        ...(options.webpackOverride ? {webpackOverride: options.webpackOverride} : {}),
       });
     } catch (err) {
       throw new UsageError(
@@ -109,6 +123,7 @@ export const openRemotionSession = async (options: {
       browserExecutable,
       chromeMode: chromeMode as ChromeMode,
       logLevel: remotionLogLevel,
+      chromiumOptions,
     });
   } catch (err) {
     throw new MMAudioError(
@@ -137,7 +152,9 @@ export const openRemotionSession = async (options: {
         chromeMode,
         logLevel: remotionLogLevel,
         // No manifest is needed to plan and render frames: helpers like withGeneratedAudioManifest skip it.
-        envVariables: {REMOTION_MMAUDIO_PASS: 'frames'},
+        envVariables: {...envVariables, REMOTION_MMAUDIO_PASS: 'frames'},
+        chromiumOptions,
+        ...timeout,
       });
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
@@ -151,7 +168,9 @@ export const openRemotionSession = async (options: {
               browserExecutable,
               chromeMode,
               logLevel: remotionLogLevel,
-              envVariables: {REMOTION_MMAUDIO_PASS: 'frames'},
+              envVariables: {...envVariables, REMOTION_MMAUDIO_PASS: 'frames'},
+              chromiumOptions,
+              ...timeout,
             })
           ).map((c) => c.id);
         } catch {
@@ -166,6 +185,8 @@ export const openRemotionSession = async (options: {
       throw new UsageError(`Could not load composition "${options.compositionId}": ${message}`, {cause: err});
     }
     const inputProps = composition.props as Record<string, unknown>;
+    if (options.width) composition = {...composition, width: options.width};
+    if (options.height) composition = {...composition, height: options.height};
     return {
       serveUrl,
       bundlePublicDir,
@@ -181,7 +202,10 @@ export const openRemotionSession = async (options: {
         signal?.addEventListener('abort', onAbort, {once: true});
         try {
           await renderMedia({
+            chromiumOptions,
+            ...timeout,
             ...renderOptions,
+            envVariables: {...envVariables, ...renderOptions.envVariables},
             serveUrl,
             composition,
             inputProps,

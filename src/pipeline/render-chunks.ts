@@ -16,7 +16,7 @@ export type RenderChunk = {startFrame: number; endFrame: number};
  */
 export const renderChunksFor = (segments: readonly PlannedSegment[]): RenderChunk[] => {
   const chunks: RenderChunk[] = [];
-  let cursor = 0;
+  let cursor = segments[0]?.startFrame ?? 0;
   segments.forEach((segment, k) => {
     const next = segments[k + 1];
     const coreEnd = next ? Math.min(segment.endFrame, next.startFrame) : segment.endFrame;

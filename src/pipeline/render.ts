@@ -1,10 +1,13 @@
+import {existsSync} from 'node:fs';
 import {copyFile, mkdir, rename, rm, writeFile} from 'node:fs/promises';
 import path from 'node:path';
+import type {WebpackOverrideFn} from '@remotion/bundler';
+import {type AudioCodec, validateOutputFilename} from '@remotion/renderer';
 import {MMAudioError, UsageError} from '../errors.ts';
 import {tempPathFor} from '../media/atomic.ts';
 import {runFf} from '../media/ffmpeg.ts';
 import {pickTakes} from '../react/pick-takes.ts';
-import type {RenderedChunk} from './frame-pass.ts';
+import type {ChunkEncoding, RenderedChunk} from './frame-pass.ts';
 import {type GenerateAudioResult, type GenerationRun, runGeneration} from './generate.ts';
 import {
   type DirectMixDecision,
@@ -13,10 +16,22 @@ import {
   mixGeneratedAudio,
 } from './mix-generated-audio.ts';
 import {type GenerateAudioOptions, type GenerateProgress, normalizeGenerateOptions} from './options.ts';
+import {
+  defaultExtensionFor,
+  type NormalizedRenderSettings,
+  normalizeRenderSettings,
+  type RemotionRenderSettings,
+  resolveFrameRange,
+} from './render-settings.ts';
 
-export type RenderWithAudioOptions = GenerateAudioOptions & {
-  /** Default `out/<composition-id>.mp4`. */
+export type RenderWithAudioOptions = GenerateAudioOptions &
+  RemotionRenderSettings & {
+  /** Default `out/<composition-id>.<extension of the codec>` (mp4 for h264, webm for vp9, mov for prores…). */
   outputLocation?: string;
+  /** Replace an existing output (default true, as `npx remotion render`). */
+  overwrite?: boolean;
+  /** The project's webpack override (remotion.config.ts `Config.overrideWebpackConfig`), used when bundling. */
+  webpackOverride?: WebpackOverrideFn | null;
   /**
    * `auto` (default): when it provably gives the same samples (see mix-generated-audio.ts), mix the
    * generated layers with the composition's own audio (captured by the frame pass) directly and skip the
@@ -29,22 +44,36 @@ export type RenderWithAudioOptions = GenerateAudioOptions & {
 
 export type RenderWithAudioResult = GenerateAudioResult & {
   outputLocation: string;
+  /** The output's codec and audio codec (null: no audio track). */
+  codec: NormalizedRenderSettings['codec'];
+  audioCodec: AudioCodec | null;
   /** How the final audio was made: mixed directly, or by an audio-only render of the composition. */
   audioMode: 'direct' | 'audio-pass';
   /** Why the audio pass was needed, when it was. */
   audioPassReason: string | null;
   /**
    * How the video was made: the frame pass's chunks joined without re-encoding, or — when the joined
-   * chunks could not be proven to hold every frame at the right time — Remotion's own render.
+   * chunks could not be proven to hold every frame at the right time, or the codec's chunks cannot be
+   * joined (gif) — Remotion's own render; `none` for an audio-only codec (mp3, aac, wav).
    */
-  videoMode: 'chunks' | 'remotion-render';
+  videoMode: 'chunks' | 'remotion-render' | 'none';
   /** Why Remotion rendered the video, when it did. */
   videoReason: string | null;
   timings: GenerateAudioResult['timings'] & {audioPassMs: number; muxMs: number};
 };
 
-/** Audio bitrate of the final mp4 (AAC), as Remotion's default. */
+/** Audio bitrate of the output, as Remotion's default. */
 const AUDIO_BITRATE = '320k';
+
+/** Chunk file extension per chunked codec. */
+const CHUNK_EXTENSION: Record<ChunkEncoding['codec'], string> = {
+  h264: 'mp4',
+  h265: 'mp4',
+  vp8: 'webm',
+  vp9: 'webm',
+  prores: 'mov',
+  'h264-mkv': 'mkv',
+};
 
 /**
  * Renders a composition with generated audio in one go: the frame pass renders every frame once (the
@@ -65,15 +94,65 @@ export const renderWithAudio = async (options: RenderWithAudioOptions): Promise<
       'renderWithAudio needs a local bundle (entryPoint, or a serveUrl that is a folder): the audio is read from its public folder.',
     );
   }
-  const outputLocation = path.resolve(options.outputLocation ?? path.join('out', `${o.compositionId}.mp4`));
-  if (!/\.(mp4|mov|mkv)$/i.test(outputLocation)) {
-    throw new UsageError(`The output must be an .mp4 (or .mov/.mkv) file, got ${options.outputLocation}.`);
+  const s = normalizeRenderSettings(options);
+  const outputLocation = path.resolve(
+    options.outputLocation ??
+      path.join('out', `${o.compositionId}.${defaultExtensionFor(s.codec, s.audioCodec)}`),
+  );
+  try {
+    validateOutputFilename({
+      codec: s.codec,
+      audioCodecSetting: options.audioCodec ?? null,
+      extension: path.extname(outputLocation).slice(1),
+      preferLossless: false,
+      separateAudioTo: null,
+    });
+  } catch (err) {
+    throw new UsageError(err instanceof Error ? err.message : String(err));
+  }
+  if (s.muted && s.path.kind === 'audio-only') {
+    throw new UsageError(`--muted leaves nothing to write with the audio-only codec ${s.codec}.`);
+  }
+  if (options.overwrite === false && existsSync(outputLocation)) {
+    throw new UsageError(`${outputLocation} exists; pass --overwrite to replace it.`);
   }
   await ensureWritable(outputLocation);
-  const run = await runGeneration({
-    ...o,
-    onProgress: (p: GenerateProgress) => o.onProgress({...p, stage: p.stage === 'done' ? 'audio' : p.stage}),
-  });
+  // Say at the start which way the output is made, and why when it is not frames-once.
+  if (s.path.kind === 'remotion-render') {
+    o.logger.warn(
+      `--codec ${s.codec}: ${s.path.reason}, so the frames are rendered as h264 for the audio and Remotion renders the ${s.codec} itself (the picture twice).`,
+    );
+  } else if (s.path.kind === 'audio-only') {
+    o.logger.info(
+      `--codec ${s.codec} is audio only: the frames are rendered once (h264, never written out) because the audio is generated from the picture.`,
+    );
+  }
+  const encoding: ChunkEncoding | undefined =
+    s.path.kind === 'chunks'
+      ? {
+          codec: s.codec as ChunkEncoding['codec'],
+          extension: CHUNK_EXTENSION[s.codec as ChunkEncoding['codec']],
+          settings: s.picture,
+        }
+      : undefined;
+  const run = await runGeneration(
+    {
+      ...o,
+      onProgress: (p: GenerateProgress) => o.onProgress({...p, stage: p.stage === 'done' ? 'audio' : p.stage}),
+    },
+    {
+      session: {
+        webpackOverride: options.webpackOverride ?? null,
+        envVariables: s.envVariables,
+        chromiumOptions: s.chromiumOptions,
+        timeoutInMilliseconds: s.timeoutInMilliseconds,
+        width: s.width,
+        height: s.height,
+      },
+      frameRange: s.frameRange,
+      ...(encoding ? {encoding} : {}),
+    },
+  );
   const {session, chunks, workDir, result} = run;
   try {
     if (!session.bundlePublicDir) {
@@ -95,10 +174,16 @@ export const renderWithAudio = async (options: RenderWithAudioOptions): Promise<
     report('audio', 0.9);
     const tAudio = Date.now();
     const audioFile = path.join(workDir, 'audio.wav');
+    const [first, last] = resolveFrameRange(s.frameRange, session.composition.durationInFrames);
+    const frames = last - first + 1;
+    const wholeComposition = frames === session.composition.durationInFrames;
+    const frameRange: [number, number] | null = wholeComposition ? null : [first, last];
     const decision: DirectMixDecision =
       options.audioMode === 'audio-pass'
         ? {direct: false, reason: 'audioMode: audio-pass'}
-        : await measureChunkAudio(chunks).then(
+        : !wholeComposition
+          ? {direct: false, reason: `--frames ${first}-${last}: Remotion places the audio of a range`}
+          : await measureChunkAudio(chunks).then(
             (chunkAudio) =>
               decideDirectMix({
                 fps: session.composition.fps,
@@ -129,7 +214,7 @@ export const renderWithAudio = async (options: RenderWithAudioOptions): Promise<
       });
     } else {
       o.logger.verbose(`Rendering the audio with Remotion: ${decision.reason}.`);
-      await renderAudioPass({session, audioFile, concurrency: o.concurrency, signal});
+      await renderAudioPass({session, audioFile, concurrency: o.concurrency, frameRange, signal});
     }
     if (options.separateAudioTo) {
       await mkdir(path.dirname(path.resolve(options.separateAudioTo)), {recursive: true});
@@ -140,27 +225,63 @@ export const renderWithAudio = async (options: RenderWithAudioOptions): Promise<
     report('muxing', 0.97);
     const tMux = Date.now();
     await mkdir(path.dirname(outputLocation), {recursive: true});
-    const video = await muxChunksWithAudio({
-      chunks,
-      audioFile,
-      workDir,
-      outputLocation,
-      fps: session.composition.fps,
-      durationInFrames: session.composition.durationInFrames,
-      signal,
-    });
-    let videoMode: RenderWithAudioResult['videoMode'] = 'chunks';
-    if (!video.ok) {
-      // The joined chunks are not provably what Remotion renders: let Remotion render the mp4 itself.
-      o.logger.verbose(`Rendering the video with Remotion: ${video.reason}.`);
-      videoMode = 'remotion-render';
-      await renderWholeWithRemotion({session, outputLocation, concurrency: o.concurrency, signal});
+    let videoMode: RenderWithAudioResult['videoMode'];
+    let video: {ok: true} | {ok: false; reason: string};
+    const finalAudioCodec = s.muted ? null : s.audioCodec;
+    if (s.path.kind === 'audio-only') {
+      // The audio, encoded as Remotion encodes an audio-only render (compressAudio's arguments).
+      videoMode = 'none';
+      video = {ok: true};
+      const tmp = `${tempPathFor(outputLocation)}${path.extname(outputLocation)}`;
+      try {
+        await encodeAudio({
+          input: audioFile,
+          output: tmp,
+          audioCodec: s.audioCodec ?? 'pcm-16',
+          audioBitrate: s.audioBitrate,
+          signal,
+        });
+        await rename(tmp, outputLocation);
+      } finally {
+        await rm(tmp, {force: true});
+      }
+    } else {
+      video =
+        s.path.kind === 'chunks'
+          ? await muxChunksWithAudio({
+              chunks,
+              audioFile: finalAudioCodec ? audioFile : null,
+              audioCodec: finalAudioCodec,
+              audioBitrate: s.audioBitrate,
+              workDir,
+              outputLocation,
+              fps: session.composition.fps,
+              durationInFrames: frames,
+              signal,
+            })
+          : {ok: false, reason: s.path.reason};
+      videoMode = 'chunks';
+      if (!video.ok) {
+        // The joined chunks are not provably what Remotion renders: let Remotion render the video itself.
+        o.logger.verbose(`Rendering the video with Remotion: ${video.reason}.`);
+        videoMode = 'remotion-render';
+        await renderWholeWithRemotion({
+          session,
+          settings: s,
+          frameRange,
+          outputLocation,
+          concurrency: o.concurrency,
+          signal,
+        });
+      }
     }
     const muxMs = Date.now() - tMux;
     report('done', 1);
     return {
       ...result,
       outputLocation,
+      codec: s.codec,
+      audioCodec: finalAudioCodec,
       audioMode: decision.direct ? 'direct' : 'audio-pass',
       audioPassReason: decision.direct ? null : decision.reason,
       videoMode,
@@ -225,7 +346,10 @@ export class AudioKeptError extends MMAudioError {
  */
 const muxChunksWithAudio = async (options: {
   chunks: RenderedChunk[];
-  audioFile: string;
+  /** null: no audio track (`--muted`). */
+  audioFile: string | null;
+  audioCodec: AudioCodec | null;
+  audioBitrate?: string | null;
   workDir: string;
   outputLocation: string;
   fps: number;
@@ -243,6 +367,19 @@ const muxChunksWithAudio = async (options: {
       .join('\n'),
   );
   const tmp = `${tempPathFor(outputLocation)}${path.extname(outputLocation)}`;
+  // The audio encoded apart, as Remotion does (compressAudio), then muxed with -c copy.
+  let audio: string | null = null;
+  if (options.audioFile && options.audioCodec) {
+    audio = path.join(options.workDir, `audio.${AUDIO_FILE_EXTENSION[options.audioCodec]}`);
+    await encodeAudio({
+      input: options.audioFile,
+      output: audio,
+      audioCodec: options.audioCodec,
+      audioBitrate: options.audioBitrate,
+      signal: options.signal,
+    });
+  }
+  const fastStart = /\.(mp4|mov|m4a)$/i.test(outputLocation);
   try {
     await runFf(
       'ffmpeg',
@@ -256,20 +393,14 @@ const muxChunksWithAudio = async (options: {
         '0',
         '-i',
         list,
-        '-i',
-        options.audioFile,
+        ...(audio ? ['-i', audio] : []),
         '-map',
         '0:v:0',
-        '-map',
-        '1:a:0',
+        ...(audio ? ['-map', '1:a:0'] : []),
         '-c:v',
         'copy',
-        '-c:a',
-        'aac',
-        '-b:a',
-        AUDIO_BITRATE,
-        '-movflags',
-        '+faststart',
+        ...(audio ? ['-c:a', 'copy'] : []),
+        ...(fastStart ? ['-movflags', '+faststart'] : []),
         tmp,
       ],
       {signal: options.signal},
@@ -309,7 +440,7 @@ export const probeVideoStream = async (
       'v:0',
       '-count_packets',
       '-show_entries',
-      'stream=nb_read_packets,duration',
+      'stream=nb_read_packets,duration:format=duration',
       '-of',
       'json',
       file,
@@ -318,28 +449,41 @@ export const probeVideoStream = async (
   );
   const parsed = JSON.parse(stdout.toString()) as {
     streams?: {nb_read_packets?: string; duration?: string}[];
+    format?: {duration?: string};
   };
   const stream = parsed.streams?.[0];
-  return {frames: Number(stream?.nb_read_packets ?? 0), durationInSeconds: Number(stream?.duration ?? 0)};
+  // Matroska/WebM keep the duration on the container, not the stream.
+  return {
+    frames: Number(stream?.nb_read_packets ?? 0),
+    durationInSeconds: Number(stream?.duration ?? parsed.format?.duration ?? 0),
+  };
 };
 
 /** Remotion's own render of the whole composition, generated layers included: the fallback for the video. */
 const renderWholeWithRemotion = async (options: {
   session: GenerationRun['session'];
+  settings: NormalizedRenderSettings;
+  frameRange: [number, number] | null;
   outputLocation: string;
   concurrency: number | null;
   signal?: AbortSignal;
 }): Promise<void> => {
+  const {settings} = options;
   const tmp = `${tempPathFor(options.outputLocation)}${path.extname(options.outputLocation)}`;
   try {
     await options.session.render(
       {
-        codec: 'h264',
+        ...settings.picture,
+        codec: settings.codec,
+        ...(settings.audioCodec ? {audioCodec: settings.audioCodec} : {}),
+        audioBitrate: settings.audioBitrate,
+        muted: settings.muted,
+        frameRange: options.frameRange,
         outputLocation: tmp,
         overwrite: true,
         concurrency: options.concurrency,
         envVariables: {REMOTION_MMAUDIO_PASS: 'audio'},
-        enforceAudioTrack: true,
+        enforceAudioTrack: !settings.muted && settings.codec !== 'gif',
       },
       options.signal,
     );
@@ -357,11 +501,13 @@ const renderAudioPass = async (options: {
   session: GenerationRun['session'];
   audioFile: string;
   concurrency: number | null;
+  frameRange: [number, number] | null;
   signal?: AbortSignal;
 }): Promise<void> => {
   await options.session.render(
     {
       codec: 'wav',
+      frameRange: options.frameRange,
       outputLocation: options.audioFile,
       overwrite: true,
       concurrency: options.concurrency,
@@ -372,5 +518,49 @@ const renderAudioPass = async (options: {
       enforceAudioTrack: true,
     },
     options.signal,
+  );
+};
+
+const AUDIO_FILE_EXTENSION: Record<AudioCodec, string> = {aac: 'aac', mp3: 'mp3', opus: 'opus', 'pcm-16': 'wav'};
+const FFMPEG_AUDIO_ENCODER: Record<AudioCodec, string> = {
+  aac: 'libfdk_aac',
+  mp3: 'libmp3lame',
+  opus: 'libopus',
+  'pcm-16': 'pcm_s16le',
+};
+
+/**
+ * Encodes the final audio (48 kHz stereo 16-bit wav) as Remotion's compressAudio does: the same encoder
+ * (libfdk_aac, libmp3lame, libopus), bitrate (default 320k), ADTS and 18 kHz cutoff for AAC; pcm-16 is
+ * the wav itself.
+ */
+const encodeAudio = async (options: {
+  input: string;
+  output: string;
+  audioCodec: AudioCodec;
+  audioBitrate?: string | null;
+  signal?: AbortSignal;
+}): Promise<void> => {
+  if (options.audioCodec === 'pcm-16') {
+    await copyFile(options.input, options.output);
+    return;
+  }
+  const aac = options.audioCodec === 'aac';
+  await runFf(
+    'ffmpeg',
+    [
+      '-hide_banner',
+      '-i',
+      options.input,
+      '-c:a',
+      FFMPEG_AUDIO_ENCODER[options.audioCodec],
+      ...(aac ? ['-f', 'adts'] : []),
+      '-b:a',
+      options.audioBitrate || AUDIO_BITRATE,
+      ...(aac ? ['-cutoff', '18000'] : []),
+      '-y',
+      options.output,
+    ],
+    {signal: options.signal},
   );
 };

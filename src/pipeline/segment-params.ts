@@ -88,14 +88,31 @@ export const planForComposition = (
   >,
   composition: {durationInFrames: number; fps: number},
   props: Record<string, unknown>,
+  /** `--frames`: only [first, last] (inclusive) is planned and billed; default every frame. */
+  range: [number, number] = [0, composition.durationInFrames - 1],
 ): {params: ResolvedAudioParams; plan: SegmentPlan; segmentParams: SegmentParams[]} => {
   const params = resolveAudioParams(options, props);
-  const plan = planSegments({
-    durationInFrames: composition.durationInFrames,
+  const [first, last] = range;
+  const planned = planSegments({
+    durationInFrames: last - first + 1,
     fps: composition.fps,
     maxSegmentSeconds: options.maxSegmentSeconds,
     overlapSeconds: options.overlapSeconds,
-    cutFrames: params.scenes.map((s) => s.from),
+    cutFrames: params.scenes.map((s) => s.from - first).filter((f) => f > 0 && f <= last - first),
   });
+  // The plan of the range, in the composition's frames.
+  const plan: SegmentPlan =
+    first === 0
+      ? planned
+      : {
+          ...planned,
+          segments: planned.segments.map((s) => ({
+            ...s,
+            startFrame: s.startFrame + first,
+            endFrame: s.endFrame + first,
+            renderStartFrame: s.renderStartFrame + first,
+            renderEndFrame: s.renderEndFrame + first,
+          })),
+        };
   return {params, plan, segmentParams: plan.segments.map((s) => paramsForSegment(s, params))};
 };
