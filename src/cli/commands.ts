@@ -8,6 +8,12 @@ import {planComposition} from '../pipeline/plan-composition.ts';
 import {renderWithAudio} from '../pipeline/render.ts';
 import {formatTimecode} from '../react/format-timecode.ts';
 import {startSimulator} from '../simulator/index.ts';
+import {
+  findRemotionRoot,
+  loadRemotionConfig,
+  type ResolvedRemotionSettings,
+  resolveRemotionSettings,
+} from './load-remotion-config.ts';
 import type {CliFlags} from './parse-cli-args.ts';
 import {createProgressPrinter} from './progress-printer.ts';
 
@@ -27,6 +33,51 @@ const needArgs = (command: string, positionals: string[], min: number, max: numb
     throw new UsageError(`Usage: remotion-mmaudio ${command} ${usage}`);
   }
 };
+
+/**
+ * The project's remotion.config.ts (loaded with Remotion's loader) and Remotion's flags, resolved by
+ * Remotion's own option getters: flag > config > default, as `npx remotion render`.
+ */
+export const remotionSettingsFor = async (
+  flags: CliFlags,
+  ctx: CliContext,
+  outputLocation: string | null = null,
+): Promise<ResolvedRemotionSettings> => {
+  const remotionRoot = findRemotionRoot();
+  const configFile = await loadRemotionConfig(remotionRoot, flags.remotion.config as string | undefined);
+  const settings = resolveRemotionSettings({
+    commandLine: flags.remotion,
+    remotionRoot,
+    configFile,
+    outputLocation,
+  });
+  if (configFile) ctx.logger.verbose(`Remotion config: ${path.relative(process.cwd(), configFile)}`);
+  const fromConfig = Object.entries(settings.sources)
+    .filter(([, source]) => !/default|cli|flag/i.test(source))
+    .map(([name]) => name);
+  if (fromConfig.length) ctx.logger.verbose(`From the Remotion config: ${fromConfig.join(', ')}`);
+  return settings;
+};
+
+/** The library options that remotion.config.ts and Remotion's flags decide. */
+const sessionOptionsFrom = (r: ResolvedRemotionSettings): Partial<GenerateAudioOptions> => ({
+  ...(r.publicDir ? {publicDir: r.publicDir} : {}),
+  ...(r.concurrency !== null ? {concurrency: r.concurrency} : {}),
+  ...(r.browserExecutable ? {browserExecutable: r.browserExecutable} : {}),
+  ...(r.chromeMode ? {chromeMode: r.chromeMode} : {}),
+});
+
+const generationSettingsFrom = (r: ResolvedRemotionSettings) => ({
+  session: {
+    webpackOverride: r.webpackOverride,
+    envVariables: r.render.envVariables ?? {},
+    chromiumOptions: r.render.chromiumOptions ?? {},
+    timeoutInMilliseconds: r.render.timeoutInMilliseconds ?? null,
+    width: r.render.width ?? null,
+    height: r.render.height ?? null,
+  },
+  frameRange: r.render.frameRange ?? null,
+});
 
 /** CLI flags → library options (the library validates them: one place for every rule). */
 export const optionsFromFlags = (
@@ -82,7 +133,11 @@ export const planCommand = async (
 ): Promise<number> => {
   needArgs('plan', positionals, 2, 2, '<entry> <composition-id> [options]');
   const [entry, id] = positionals;
-  const result = await planComposition(optionsFromFlags(entry, id, flags, ctx));
+  const remotion = await remotionSettingsFor(flags, ctx);
+  const result = await planComposition(
+    {...optionsFromFlags(entry, id, flags, ctx), ...sessionOptionsFrom(remotion)},
+    generationSettingsFrom(remotion),
+  );
   const {plan} = result;
   const out = (s = '') => ctx.stdout.write(`${s}\n`);
   out(
@@ -132,10 +187,12 @@ export const generateCommand = async (
 ): Promise<number> => {
   needArgs('generate', positionals, 2, 2, '<entry> <composition-id> [options]');
   const [entry, id] = positionals;
+  const remotion = await remotionSettingsFor(flags, ctx);
   const printer = createProgressPrinter({stream: ctx.stdout, command: 'generate'});
   try {
     const result = await generateAudio({
       ...optionsFromFlags(entry, id, flags, ctx),
+      ...sessionOptionsFrom(remotion),
       onProgress: printer.update,
     });
     printer.finish();
@@ -159,11 +216,16 @@ export const renderCommand = async (
 ): Promise<number> => {
   needArgs('render', positionals, 2, 3, '<entry> <composition-id> [output.mp4] [options]');
   const [entry, id, output] = positionals;
+  const remotion = await remotionSettingsFor(flags, ctx, output ?? null);
   const printer = createProgressPrinter({stream: ctx.stdout, command: 'render'});
   try {
     const result = await renderWithAudio({
       ...optionsFromFlags(entry, id, flags, ctx),
-      outputLocation: output,
+      ...sessionOptionsFrom(remotion),
+      ...remotion.render,
+      webpackOverride: remotion.webpackOverride,
+      overwrite: remotion.overwrite,
+      ...(remotion.outputLocation ? {outputLocation: remotion.outputLocation} : {}),
       onProgress: printer.update,
     });
     printer.finish();

@@ -21,7 +21,7 @@ export const HELP = `remotion-mmaudio — generated, picture-synchronised sound 
 Usage
   remotion-mmaudio plan     <entry> <composition-id>               segments, billed seconds and $; sends nothing
   remotion-mmaudio generate <entry> <composition-id>               writes public/mmaudio/<id>/ (manifest + wavs)
-  remotion-mmaudio render   <entry> <composition-id> [output.mp4]  frames once + generated audio → mp4 (default out/<id>.mp4)
+  remotion-mmaudio render   <entry> <composition-id> [output]      frames once + generated audio (default out/<id>.<ext of the codec>)
   remotion-mmaudio simulate [--port 8787]                          local server speaking the Qubico API contract
   remotion-mmaudio studio   <entry> [--port 3000]                  Remotion Studio + a worker that generates audio when
                                                                    the mmaudio props change (offline unless --max-cost)
@@ -50,6 +50,33 @@ Options
   --lock-timeout <s>            longest wait for another run using the same cache or output folder (default 1800)
   --log trace|verbose|info|warn|error   (default info)
   --help
+
+Remotion's render flags (render; plan reads --frames and the config too), as npx remotion render takes them.
+remotion.config.ts (or --config) is loaded as Remotion's CLI loads it: a flag wins over the config file,
+the config file over Remotion's default. Config.overrideWebpackConfig() applies when bundling.
+  --codec <codec>               h264 (default), h265, vp8, vp9, prores, h264-mkv; audio only: mp3, aac, wav;
+                                gif, h264-ts and av1 are rendered by Remotion after the frame pass (said at the start)
+  --crf <n>                     Constant Rate Factor: lower is better quality, larger file
+  --video-bitrate <rate>        target video bitrate, e.g. 2M (not with --crf)
+  --audio-bitrate <rate>        target audio bitrate, e.g. 128k (default 320k)
+  --audio-codec <codec>         aac, mp3, opus, pcm-16 (default: Remotion's for the codec)
+  --pixel-format <format>       e.g. yuv420p (default), yuv444p, yuv420p10le
+  --image-format <format>       jpeg or png: the format Remotion takes each frame in
+  --jpeg-quality <0-100>        quality of those JPEGs (default 80)
+  --scale <n>                   scale the output, e.g. 0.5 or 2
+  --frames <a-b>                render only frames a to b (or one frame, or a- to the end); the plan,
+                                the bill and the manifest cover only that range
+  --every-nth-frame <n>         render every nth frame only (gif only, as in Remotion)
+  --x264-preset <preset>        ultrafast … veryslow, placebo (h264 only)
+  --color-space <space>         default, bt601, bt709, bt2020-ncl
+  --prores-profile <profile>    4444-xq, 4444, hq, standard, light, proxy (prores only)
+  --muted                       no audio track (the audio is still generated and published)
+  --env-file <file>             env file for the composition (default .env in the Remotion root)
+  --gl <renderer>               OpenGL renderer: angle, egl, swiftshader, swangle, vulkan, angle-egl
+  --timeout <ms>                delayRender() timeout
+  --overwrite                   replace an existing output (the default, as in Remotion)
+  --width <px> --height <px>    override the composition's size
+  --config <file>               a Remotion config file other than remotion.config.ts
 
 Environment
   QUBICO_API_KEY, QUBICO_BASE_URL (default https://api.qubico.ai), QUBICO_WEBHOOK_SECRET,

@@ -30,7 +30,59 @@ const flagSpec = {
   'api-key': {type: 'string'},
   'task-latency-ms': {type: 'string'},
   help: {type: 'boolean', short: 'h'},
+  // Remotion's render flags, spelled as `npx remotion render` spells them.
+  codec: {type: 'string'},
+  crf: {type: 'string'},
+  'video-bitrate': {type: 'string'},
+  'audio-bitrate': {type: 'string'},
+  'audio-codec': {type: 'string'},
+  'pixel-format': {type: 'string'},
+  'image-format': {type: 'string'},
+  'jpeg-quality': {type: 'string'},
+  scale: {type: 'string'},
+  frames: {type: 'string'},
+  'every-nth-frame': {type: 'string'},
+  'x264-preset': {type: 'string'},
+  'color-space': {type: 'string'},
+  'prores-profile': {type: 'string'},
+  muted: {type: 'boolean'},
+  'env-file': {type: 'string'},
+  gl: {type: 'string'},
+  timeout: {type: 'string'},
+  overwrite: {type: 'boolean'},
+  height: {type: 'string'},
+  width: {type: 'string'},
+  config: {type: 'string'},
 } as const;
+
+/** Remotion's flags passed through to Remotion's option getters, as minimist would give them. */
+const REMOTION_STRING_FLAGS = [
+  'codec',
+  'video-bitrate',
+  'audio-bitrate',
+  'audio-codec',
+  'pixel-format',
+  'image-format',
+  'x264-preset',
+  'color-space',
+  'prores-profile',
+  'env-file',
+  'gl',
+  'config',
+  'public-dir',
+  'browser-executable',
+  'chrome-mode',
+] as const;
+const REMOTION_NUMBER_FLAGS = [
+  'crf',
+  'jpeg-quality',
+  'scale',
+  'every-nth-frame',
+  'timeout',
+  'height',
+  'width',
+] as const;
+const REMOTION_BOOLEAN_FLAGS = ['muted', 'overwrite'] as const;
 
 export type CliFlags = {
   prompt?: string;
@@ -59,6 +111,11 @@ export type CliFlags = {
   apiKey?: string;
   taskLatencyMs?: number;
   help: boolean;
+  /**
+   * Remotion's flags by Remotion's names (`crf`, `video-bitrate`…), for Remotion's own option getters:
+   * they apply flag > remotion.config.ts > default.
+   */
+  remotion: Record<string, string | number | boolean>;
 };
 
 export type ParsedCli = {command: string | null; positionals: string[]; flags: CliFlags};
@@ -122,6 +179,33 @@ export const parseCliArgs = (argv: string[]): ParsedCli => {
       `--chrome-mode must be headless-shell or chrome-for-testing, got "${v['chrome-mode']}".`,
     );
   }
+  const remotion: Record<string, string | number | boolean> = {};
+  for (const flag of REMOTION_STRING_FLAGS) {
+    const value = v[flag];
+    if (value !== undefined) remotion[flag] = value;
+  }
+  for (const flag of REMOTION_NUMBER_FLAGS) {
+    const value = toNumber(flag, v[flag]);
+    if (value !== undefined) remotion[flag] = value;
+  }
+  for (const flag of REMOTION_BOOLEAN_FLAGS) {
+    if (v[flag] !== undefined) remotion[flag] = v[flag];
+  }
+  if (v.frames !== undefined) {
+    if (!/^\d+(-\d*)?$/.test(v.frames.trim())) {
+      throw new UsageError(
+        `--frames must be a frame (e.g. 30) or a range (e.g. 0-299, or 30- to the end), got "${v.frames}".`,
+      );
+    }
+    remotion.frames = /^\d+$/.test(v.frames.trim()) ? Number(v.frames) : v.frames.trim();
+  }
+  // Remotion takes a share of the cores too ("50%").
+  const concurrencyPercent = v.concurrency !== undefined && /^\d+(\.\d+)?%$/.test(v.concurrency.trim());
+  if (v.concurrency !== undefined) {
+    remotion.concurrency = concurrencyPercent
+      ? v.concurrency.trim()
+      : (toNumber('concurrency', v.concurrency, true) as number);
+  }
   const [command = null, ...positionals] = parsed.positionals;
   return {
     command,
@@ -144,7 +228,7 @@ export const parseCliArgs = (argv: string[]): ParsedCli => {
       webhookListen: v['webhook-listen'],
       browserExecutable: v['browser-executable'],
       chromeMode: v['chrome-mode'] as CliFlags['chromeMode'],
-      concurrency: toNumber('concurrency', v.concurrency, true),
+      concurrency: concurrencyPercent ? undefined : toNumber('concurrency', v.concurrency, true),
       lockTimeout: toNumber('lock-timeout', v['lock-timeout']),
       log,
       port: toNumber('port', v.port, true),
@@ -152,6 +236,7 @@ export const parseCliArgs = (argv: string[]): ParsedCli => {
       apiKey: v['api-key'],
       taskLatencyMs: toNumber('task-latency-ms', v['task-latency-ms'], true),
       help: v.help ?? false,
+      remotion,
     },
   };
 };

@@ -88,7 +88,10 @@ export const runFramePass = async (options: {
   for (let index = 0; index < options.chunks.length; index++) {
     options.signal?.throwIfAborted();
     const chunk = options.chunks[index];
-    const file = path.join(options.directory, `chunk-${String(index).padStart(3, '0')}.${encoding.extension}`);
+    const file = path.join(
+      options.directory,
+      `chunk-${String(index).padStart(3, '0')}.${encoding.extension}`,
+    );
     const audioFile = path.join(options.directory, `chunk-${String(index).padStart(3, '0')}.wav`);
     let chunkFrames = 0;
     await session.render(

@@ -44,8 +44,8 @@ import {
 import {type PlannedSegment, PRICE_PER_SECOND_USD, type SegmentPlan} from './plan.ts';
 import {cleanStaleTempFiles, publishManifest} from './publish.ts';
 import {openRemotionSession, type RemotionSession} from './remotion-session.ts';
-import {type FrameRange, resolveFrameRange} from './render-settings.ts';
 import {renderChunksFor} from './render-chunks.ts';
+import {type FrameRange, resolveFrameRange} from './render-settings.ts';
 import {resolveBrowser} from './resolve-browser.ts';
 import {planForComposition} from './segment-params.ts';
 import {createSerialQueue} from './serial-queue.ts';

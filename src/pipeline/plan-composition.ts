@@ -1,6 +1,8 @@
+import type {GenerationSettings} from './generate.ts';
 import {type GenerateAudioOptions, normalizeGenerateOptions} from './options.ts';
 import type {SegmentPlan} from './plan.ts';
 import {openRemotionSession} from './remotion-session.ts';
+import {resolveFrameRange} from './render-settings.ts';
 import {resolveBrowser} from './resolve-browser.ts';
 import {planForComposition, type SegmentParams} from './segment-params.ts';
 import {checkTakeSeeds} from './take-seeds.ts';
@@ -24,7 +26,11 @@ export type CompositionPlan = {
  * What `remotion-mmaudio plan` prints: loads the composition (bundle + metadata, no frame rendered) and
  * plans its segments with their prompts and the worst-case bill. Sends nothing to any API.
  */
-export const planComposition = async (options: GenerateAudioOptions): Promise<CompositionPlan> => {
+export const planComposition = async (
+  options: GenerateAudioOptions,
+  /** The session and `--frames` of the render this plans (so the bill matches what `render` does). */
+  settings: Pick<GenerationSettings, 'session' | 'frameRange'> = {},
+): Promise<CompositionPlan> => {
   const o = normalizeGenerateOptions(options);
   const session = await openRemotionSession({
     entryPoint: o.entryPoint,
@@ -35,10 +41,12 @@ export const planComposition = async (options: GenerateAudioOptions): Promise<Co
     resolvedBrowser: resolveBrowser({browserExecutable: o.browserExecutable, chromeMode: o.chromeMode}),
     logger: o.logger,
     signal: o.signal ?? undefined,
+    ...settings.session,
   });
   try {
     const {composition} = session;
-    const {params, plan, segmentParams} = planForComposition(o, composition, session.inputProps);
+    const range = resolveFrameRange(settings.frameRange ?? null, composition.durationInFrames);
+    const {params, plan, segmentParams} = planForComposition(o, composition, session.inputProps, range);
     checkTakeSeeds(params.seed, o.takes);
     return {
       compositionId: o.compositionId,

@@ -113,7 +113,8 @@ export const normalizeRenderSettings = (
       `--codec must be one of ${RenderInternals.validCodecs.join(', ')}; got "${codec}". See https://www.remotion.dev/docs/encoding`,
     );
   }
-  const supported = RenderInternals.supportedAudioCodecs[codec as keyof typeof RenderInternals.supportedAudioCodecs];
+  const supported =
+    RenderInternals.supportedAudioCodecs[codec as keyof typeof RenderInternals.supportedAudioCodecs];
   if (s.audioCodec && !(supported as readonly string[]).includes(s.audioCodec)) {
     throw new UsageError(
       `--audio-codec ${s.audioCodec} does not go with --codec ${codec}; it supports ${supported.join(', ') || 'no audio'}.`,
@@ -143,7 +144,9 @@ export const normalizeRenderSettings = (
     throw new UsageError('--every-nth-frame only works with --codec gif (as in Remotion).');
   }
   if (s.timeoutInMilliseconds !== undefined && !positive(s.timeoutInMilliseconds)) {
-    throw new UsageError(`--timeout must be a positive number of ms, got ${String(s.timeoutInMilliseconds)}.`);
+    throw new UsageError(
+      `--timeout must be a positive number of ms, got ${String(s.timeoutInMilliseconds)}.`,
+    );
   }
   for (const [flag, value] of [
     ['--width', s.width],
@@ -198,7 +201,10 @@ export const normalizeRenderSettings = (
 };
 
 /** `[first, last]` (inclusive) of a frame range within a composition of `durationInFrames`. */
-export const resolveFrameRange = (frameRange: FrameRange | null, durationInFrames: number): [number, number] => {
+export const resolveFrameRange = (
+  frameRange: FrameRange | null,
+  durationInFrames: number,
+): [number, number] => {
   if (frameRange === null) return [0, durationInFrames - 1];
   const [a, b] = typeof frameRange === 'number' ? [frameRange, frameRange] : frameRange;
   const last = b ?? durationInFrames - 1;

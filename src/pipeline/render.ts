@@ -26,21 +26,21 @@ import {
 
 export type RenderWithAudioOptions = GenerateAudioOptions &
   RemotionRenderSettings & {
-  /** Default `out/<composition-id>.<extension of the codec>` (mp4 for h264, webm for vp9, mov for prores…). */
-  outputLocation?: string;
-  /** Replace an existing output (default true, as `npx remotion render`). */
-  overwrite?: boolean;
-  /** The project's webpack override (remotion.config.ts `Config.overrideWebpackConfig`), used when bundling. */
-  webpackOverride?: WebpackOverrideFn | null;
-  /**
-   * `auto` (default): when it provably gives the same samples (see mix-generated-audio.ts), mix the
-   * generated layers with the composition's own audio (captured by the frame pass) directly and skip the
-   * audio-only render; otherwise render the audio. `audio-pass`: always render the audio with Remotion.
-   */
-  audioMode?: 'auto' | 'audio-pass';
-  /** Also write the final audio (48 kHz stereo 16-bit wav) here, as Remotion's `separateAudioTo`. */
-  separateAudioTo?: string | null;
-};
+    /** Default `out/<composition-id>.<extension of the codec>` (mp4 for h264, webm for vp9, mov for prores…). */
+    outputLocation?: string;
+    /** Replace an existing output (default true, as `npx remotion render`). */
+    overwrite?: boolean;
+    /** The project's webpack override (remotion.config.ts `Config.overrideWebpackConfig`), used when bundling. */
+    webpackOverride?: WebpackOverrideFn | null;
+    /**
+     * `auto` (default): when it provably gives the same samples (see mix-generated-audio.ts), mix the
+     * generated layers with the composition's own audio (captured by the frame pass) directly and skip the
+     * audio-only render; otherwise render the audio. `audio-pass`: always render the audio with Remotion.
+     */
+    audioMode?: 'auto' | 'audio-pass';
+    /** Also write the final audio (48 kHz stereo 16-bit wav) here, as Remotion's `separateAudioTo`. */
+    separateAudioTo?: string | null;
+  };
 
 export type RenderWithAudioResult = GenerateAudioResult & {
   outputLocation: string;
@@ -138,7 +138,8 @@ export const renderWithAudio = async (options: RenderWithAudioOptions): Promise<
   const run = await runGeneration(
     {
       ...o,
-      onProgress: (p: GenerateProgress) => o.onProgress({...p, stage: p.stage === 'done' ? 'audio' : p.stage}),
+      onProgress: (p: GenerateProgress) =>
+        o.onProgress({...p, stage: p.stage === 'done' ? 'audio' : p.stage}),
     },
     {
       session: {
@@ -184,21 +185,21 @@ export const renderWithAudio = async (options: RenderWithAudioOptions): Promise<
         : !wholeComposition
           ? {direct: false, reason: `--frames ${first}-${last}: Remotion places the audio of a range`}
           : await measureChunkAudio(chunks).then(
-            (chunkAudio) =>
-              decideDirectMix({
-                fps: session.composition.fps,
-                compositionId: o.compositionId,
-                durationInFrames: session.composition.durationInFrames,
-                manifest: result.manifest,
-                artifacts: run.artifacts,
-                chunkAudio,
-                mixedMediaSources: run.mixedMediaSources,
+              (chunkAudio) =>
+                decideDirectMix({
+                  fps: session.composition.fps,
+                  compositionId: o.compositionId,
+                  durationInFrames: session.composition.durationInFrames,
+                  manifest: result.manifest,
+                  artifacts: run.artifacts,
+                  chunkAudio,
+                  mixedMediaSources: run.mixedMediaSources,
+                }),
+              (err: unknown) => ({
+                direct: false as const,
+                reason: `a chunk's audio could not be read (${err instanceof Error ? err.message : String(err)})`,
               }),
-            (err: unknown) => ({
-              direct: false as const,
-              reason: `a chunk's audio could not be read (${err instanceof Error ? err.message : String(err)})`,
-            }),
-          );
+            );
     if (decision.direct) {
       o.logger.verbose(
         'Mixing the generated layers directly (same samples as an audio pass, without rendering one).',
@@ -521,7 +522,12 @@ const renderAudioPass = async (options: {
   );
 };
 
-const AUDIO_FILE_EXTENSION: Record<AudioCodec, string> = {aac: 'aac', mp3: 'mp3', opus: 'opus', 'pcm-16': 'wav'};
+const AUDIO_FILE_EXTENSION: Record<AudioCodec, string> = {
+  aac: 'aac',
+  mp3: 'mp3',
+  opus: 'opus',
+  'pcm-16': 'wav',
+};
 const FFMPEG_AUDIO_ENCODER: Record<AudioCodec, string> = {
   aac: 'libfdk_aac',
   mp3: 'libmp3lame',
