@@ -7,6 +7,12 @@ import {runFf} from '../../../src/media/ffmpeg.ts';
 import {planSegments} from '../../../src/pipeline/plan.ts';
 import {probeVideoStream, type RenderWithAudioResult, renderWithAudio} from '../../../src/pipeline/render.ts';
 import {renderChunksFor} from '../../../src/pipeline/render-chunks.ts';
+import {
+  defaultExtensionFor,
+  isAudioOnlyCodec,
+  normalizeRenderSettings,
+  type RemotionRenderSettings,
+} from '../../../src/pipeline/render-settings.ts';
 import {type Manifest, manifestPath} from '../../../src/react/manifest.ts';
 import {parseWavHeader} from '../../../src/wav/wav.ts';
 import {locate, readSegmentWav, SAMPLE_RATE} from '../../integration/helpers/audio-analysis.ts';
@@ -34,8 +40,45 @@ export type MatrixCase = {
   expectAudio: 'direct' | 'audio-pass';
 };
 
+/** The streams of an output, as ffprobe reads them. */
+export type StreamFacts = {
+  videoCodec: string | null;
+  pixelFormat: string | null;
+  audioCodec: string | null;
+  /** The container's duration. */
+  durationInSeconds: number;
+};
+
+export const probeStreams = async (file: string): Promise<StreamFacts> => {
+  const {stdout} = await runFf('ffprobe', [
+    '-v',
+    'error',
+    '-show_entries',
+    'stream=codec_type,codec_name,pix_fmt:format=duration',
+    '-of',
+    'json',
+    file,
+  ]);
+  const parsed = JSON.parse(stdout.toString()) as {
+    streams?: {codec_type?: string; codec_name?: string; pix_fmt?: string}[];
+    format?: {duration?: string};
+  };
+  const video = parsed.streams?.find((st) => st.codec_type === 'video');
+  const audio = parsed.streams?.find((st) => st.codec_type === 'audio');
+  return {
+    videoCodec: video?.codec_name ?? null,
+    pixelFormat: video?.pix_fmt ?? null,
+    audioCodec: audio?.codec_name ?? null,
+    durationInSeconds: Number(parsed.format?.duration ?? 0),
+  };
+};
+
 export type MatrixRow = {
   name: string;
+  /** Remotion's codec both renders used. */
+  codec: string;
+  streamsOurs: StreamFacts;
+  streamsRemotion: StreamFacts;
   fps: number;
   frames: number;
   segments: number;
@@ -195,8 +238,16 @@ const pcm16 = (file: string): Int16Array => {
  * composition with the published layers — what `npx remotion render` does after `generate` — as the
  * judge; for a direct mix also Remotion's own audio-only render, sample for sample.
  */
-export const runMatrixCase = async (c: MatrixCase, serveUrl: string): Promise<MatrixRow> => {
+export const runMatrixCase = async (
+  c: MatrixCase,
+  serveUrl: string,
+  /** Remotion render settings given to both renders (renderWithAudio and the judge's renderMedia). */
+  settings: Omit<RemotionRenderSettings, 'width' | 'height'> = {},
+): Promise<MatrixRow> => {
   const project = makeTempProject();
+  const normalized = normalizeRenderSettings(settings);
+  const extension = defaultExtensionFor(normalized.codec, settings.audioCodec ?? null);
+  const audioOnly = isAudioOnlyCodec(normalized.codec);
   try {
     const inputProps = propsFor(c);
     const common = {
@@ -211,11 +262,12 @@ export const runMatrixCase = async (c: MatrixCase, serveUrl: string): Promise<Ma
       browserExecutable: BROWSER.browserExecutable,
       logLevel: 'error' as const,
     };
-    const oursFile = path.join(project.dir, 'ours.mp4');
+    const oursFile = path.join(project.dir, `ours.${extension}`);
     const oursWav = path.join(project.dir, 'ours.wav');
     const t0 = Date.now();
     const ours: RenderWithAudioResult = await renderWithAudio({
       ...common,
+      ...settings,
       outputLocation: oursFile,
       separateAudioTo: oursWav,
     });
@@ -234,24 +286,45 @@ export const runMatrixCase = async (c: MatrixCase, serveUrl: string): Promise<Ma
       ...BROWSER,
       logLevel: 'error',
     });
-    const theirsFile = path.join(project.dir, 'remotion.mp4');
+    const theirsFile = path.join(project.dir, `remotion.${extension}`);
     const t1 = Date.now();
     await renderMedia({
       serveUrl: judgeUrl,
       composition,
       inputProps,
-      codec: 'h264',
+      ...settings,
+      codec: normalized.codec,
       outputLocation: theirsFile,
       ...BROWSER,
       logLevel: 'error',
     });
     const remotionMs = Date.now() - t1;
 
-    const [po, pt] = await Promise.all([probeVideoStream(oursFile), probeVideoStream(theirsFile)]);
-    const [fo, ft] = await Promise.all([
-      decodeFrames(oursFile, composition.width, composition.height),
-      decodeFrames(theirsFile, composition.width, composition.height),
+    const [streamsOurs, streamsRemotion] = await Promise.all([
+      probeStreams(oursFile),
+      probeStreams(theirsFile),
     ]);
+    const [po, pt] = audioOnly
+      ? [
+          {frames: 0, durationInSeconds: streamsOurs.durationInSeconds},
+          {frames: 0, durationInSeconds: streamsRemotion.durationInSeconds},
+        ]
+      : await Promise.all([probeVideoStream(oursFile), probeVideoStream(theirsFile)]);
+    const scale = settings.scale ?? 1;
+    const [fo, ft] = audioOnly
+      ? [[], []]
+      : await Promise.all([
+          decodeFrames(
+            oursFile,
+            Math.round(composition.width * scale),
+            Math.round(composition.height * scale),
+          ),
+          decodeFrames(
+            theirsFile,
+            Math.round(composition.width * scale),
+            Math.round(composition.height * scale),
+          ),
+        ]);
     let minPsnr = Number.POSITIVE_INFINITY;
     let identicalFrames = 0;
     // How far apart two different frames of this composition are: the best PSNR of a frame against its
@@ -325,11 +398,19 @@ export const runMatrixCase = async (c: MatrixCase, serveUrl: string): Promise<Ma
 
     return {
       name: c.name,
+      codec: normalized.codec,
+      streamsOurs,
+      streamsRemotion,
       fps: c.fps,
       frames: composition.durationInFrames,
       segments: manifest.segments.length,
       audioPath: ours.audioMode === 'direct' ? 'direct mix' : `audio pass (${ours.audioPassReason})`,
-      videoPath: ours.videoMode === 'chunks' ? 'chunks joined' : `Remotion render (${ours.videoReason})`,
+      videoPath:
+        ours.videoMode === 'chunks'
+          ? 'chunks joined'
+          : ours.videoMode === 'none'
+            ? 'no video'
+            : `Remotion render (${ours.videoReason})`,
       framesOurs: po.frames,
       framesRemotion: pt.frames,
       durationOurs: po.durationInSeconds,
@@ -373,3 +454,19 @@ export const writeMatrixArtifact = (name: string, rows: MatrixRow[]): void => {
   mkdirSync(dir, {recursive: true});
   writeFileSync(path.join(dir, `${name}.md`), `${matrixTable(rows)}\n`);
 };
+
+const streams = (f: StreamFacts) => `${f.videoCodec ?? '—'}/${f.pixelFormat ?? '—'}/${f.audioCodec ?? '—'}`;
+
+/** One row per codec: the streams both renders wrote, and how close they are. */
+export const codecTable = (rows: MatrixRow[]): string =>
+  [
+    '| codec | video path | audio path | streams ours (video/pix_fmt/audio) | streams Remotion | frames ours/Remotion | duration ours/Remotion | min PSNR (identical; best neighbour) | audio Δ below signal [Remotion codec vs its wav] | wav: ours vs Remotion | time ours / Remotion |',
+    '|---|---|---|---|---|---|---|---|---|---|---|',
+    ...rows.map(
+      (r) =>
+        `| ${r.codec} | ${r.videoPath} | ${r.audioPath} | ${streams(r.streamsOurs)} | ${streams(r.streamsRemotion)} | ${r.framesOurs}/${r.framesRemotion} | ` +
+        `${r.durationOurs.toFixed(3)}/${r.durationRemotion.toFixed(3)} s | ${fmt(r.minPsnr)} dB (${r.identicalFrames}/${r.frames}; ≤ ${fmt(r.maxNeighbourPsnr)}) | ` +
+        `${fmt(r.audioDifferenceDb)} dB (${r.audioOffsetSamples}) [${fmt(r.codecFloorDb)} dB] | ${r.wavDifferingSamples} samples differ | ` +
+        `${(r.ownMs / 1000).toFixed(1)} / ${(r.remotionMs / 1000).toFixed(1)} s |`,
+    ),
+  ].join('\n');
