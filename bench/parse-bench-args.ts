@@ -12,6 +12,10 @@ export type BenchArgs = {
   latencyMs: number;
   /** Remotion render concurrency for every variant; null: Remotion's default. */
   concurrency: number | null;
+  /** Remotion codec of every variant (`--codec`, as Remotion's flag). */
+  codec: 'h264' | 'h265' | 'vp8' | 'vp9' | 'prores';
+  /** Remotion's `--scale` for every variant. */
+  scale: number;
   /** Where results.json goes. */
   output: string;
   help: boolean;
@@ -24,6 +28,8 @@ export const BENCH_USAGE = `Usage: npm run bench -- [--runs N] [--only NAME] [--
   --quick           smoke version: a short composition, finishes in a few minutes
   --latency-ms L    per-task latency of the simulated API (default 10000)
   --concurrency C   Remotion render concurrency for every variant (default: Remotion's)
+  --codec CODEC     Remotion codec of every variant: h264 (default), h265, vp8, vp9, prores
+  --scale S         Remotion's --scale for every variant (default 1)
   --output FILE     where the results go (default bench/results.json)`;
 
 const positiveInteger = (flag: string, value: string | undefined, fallback: number): number => {
@@ -40,6 +46,8 @@ const options = {
   quick: {type: 'boolean'},
   'latency-ms': {type: 'string'},
   concurrency: {type: 'string'},
+  codec: {type: 'string'},
+  scale: {type: 'string'},
   output: {type: 'string'},
   help: {type: 'boolean', short: 'h'},
 } as const;
@@ -59,7 +67,17 @@ export const parseBenchArgs = (argv: string[], defaults: {output: string}): Benc
   if (!Number.isFinite(latencyMs) || latencyMs < 0) {
     throw new UsageError(`--latency-ms must be a number of milliseconds ≥ 0, got "${latency}".`);
   }
+  const codec = values.codec ?? 'h264';
+  if (!['h264', 'h265', 'vp8', 'vp9', 'prores'].includes(codec)) {
+    throw new UsageError(`--codec must be h264, h265, vp8, vp9 or prores, got "${codec}".`);
+  }
+  const scale = values.scale === undefined ? 1 : Number(values.scale);
+  if (!Number.isFinite(scale) || scale <= 0) {
+    throw new UsageError(`--scale must be a number above 0, got "${values.scale}".`);
+  }
   return {
+    codec: codec as BenchArgs['codec'],
+    scale,
     runs: positiveInteger('--runs', values.runs, quick ? 1 : 3),
     only: values.only ?? null,
     quick,

@@ -56,6 +56,9 @@ export const renderNaive = async (options: {
   workDir: string;
   outputLocation: string;
   concurrency: number | null;
+  /** Remotion's codec and scale of the final render (default h264 at 1). */
+  codec?: 'h264' | 'h265' | 'vp8' | 'vp9' | 'prores';
+  scale?: number;
   /** Frames of the reference render, then of the final render. */
   onProgress?: (pass: 'reference' | 'final', renderedFrames: number, totalFrames: number) => void;
   /** Called as each stage begins. */
@@ -243,7 +246,8 @@ export const renderNaive = async (options: {
       serveUrl: options.serveUrl,
       composition: withAudio,
       inputProps: options.inputProps,
-      codec: 'h264',
+      codec: options.codec ?? 'h264',
+      scale: options.scale ?? 1,
       outputLocation: options.outputLocation,
       overwrite: true,
       puppeteerInstance: browser,

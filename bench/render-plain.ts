@@ -20,6 +20,9 @@ export const renderPlain = async (options: {
   inputProps: Record<string, unknown>;
   outputLocation: string;
   concurrency: number | null;
+  /** Remotion's codec and scale (default h264 at 1). */
+  codec?: 'h264' | 'h265' | 'vp8' | 'vp9' | 'prores';
+  scale?: number;
   /**
    * Renders only the first second, muted, as the pipeline's frame pass does (no manifest needed): loads
    * the browser, the bundle and the encoder from disk before anything is timed.
@@ -60,7 +63,8 @@ export const renderPlain = async (options: {
       serveUrl: options.serveUrl,
       composition,
       inputProps: options.inputProps,
-      codec: 'h264',
+      codec: options.codec ?? 'h264',
+      scale: options.scale ?? 1,
       outputLocation: options.outputLocation,
       overwrite: true,
       puppeteerInstance: browser,

@@ -9,6 +9,7 @@ import {MMAudioError} from '../src/errors.ts';
 import {createLogger} from '../src/log.ts';
 import type {GenerateProgress} from '../src/pipeline/options.ts';
 import {renderWithAudio} from '../src/pipeline/render.ts';
+import {defaultExtensionFor} from '../src/pipeline/render-settings.ts';
 import {resolveBrowser} from '../src/pipeline/resolve-browser.ts';
 import {manifestFolder} from '../src/react/manifest.ts';
 import {type Simulator, startSimulator} from '../src/simulator/index.ts';
@@ -150,14 +151,20 @@ const simulatorStats = (sim: Simulator) => ({
  * `naive` plays other wavs (its proxies differ). Without it, a baseline that silently lost its layers
  * would look like a fine baseline.
  */
-const compareAudio = async (variants: CompositionRun['variants'], outDir: string): Promise<void> => {
+const compareAudio = async (
+  variants: CompositionRun['variants'],
+  outDir: string,
+  extension: string,
+): Promise<void> => {
   const tracks = new Map<string, Float32Array>();
   for (const [name, m] of Object.entries(variants)) {
     if (!m || m.error) continue;
     try {
-      tracks.set(name, await readAudioTrack(path.join(outDir, `${name}.mp4`)));
+      tracks.set(name, await readAudioTrack(path.join(outDir, `${name}.${extension}`)));
     } catch (err) {
-      log(`could not read the audio of ${name}.mp4: ${err instanceof Error ? err.message : String(err)}`);
+      log(
+        `could not read the audio of ${name}.${extension}: ${err instanceof Error ? err.message : String(err)}`,
+      );
     }
   }
   const plain = tracks.get('plain');
@@ -200,8 +207,10 @@ const measureComposition = async (options: {
       serveUrl,
       compositionId: comp.compositionId,
       inputProps: comp.inputProps,
-      outputLocation: path.join(project.outDir, `${v}.mp4`),
+      outputLocation: path.join(project.outDir, `${v}.${defaultExtensionFor(args.codec, null)}`),
       concurrency: args.concurrency,
+      codec: args.codec,
+      scale: args.scale,
       onProgress: (rendered: number, total: number) => frames('render', rendered, total),
     };
   };
@@ -222,7 +231,9 @@ const measureComposition = async (options: {
           cacheDir,
           client: {dailyQuota: {directory: project.stateDir}},
           concurrency: args.concurrency,
-          outputLocation: path.join(project.outDir, `${v}.mp4`),
+          codec: args.codec,
+          scale: args.scale,
+          outputLocation: path.join(project.outDir, `${v}.${defaultExtensionFor(args.codec, null)}`),
           logger: createLogger({level: 'warn'}),
           onProgress: progressLogger(label(v), markStage),
         });
@@ -282,7 +293,7 @@ const measureComposition = async (options: {
   } finally {
     await sim.close();
   }
-  await compareAudio(variants, project.outDir);
+  await compareAudio(variants, project.outDir, defaultExtensionFor(args.codec, null));
   rmSync(dir, {recursive: true, force: true});
 
   const ok = (v: VariantName) => (variants[v] && !variants[v].error ? variants[v] : undefined);
@@ -507,6 +518,8 @@ const main = async (): Promise<number> => {
               only: args.only,
               latencyMs: args.latencyMs,
               concurrency: args.concurrency,
+              codec: args.codec,
+              scale: args.scale,
             },
             bundleMs,
             compositions: results,
