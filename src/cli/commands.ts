@@ -6,6 +6,7 @@ import type {GenerateAudioOptions} from '../pipeline/options.ts';
 import {PRICE_PER_SECOND_USD} from '../pipeline/plan.ts';
 import {planComposition} from '../pipeline/plan-composition.ts';
 import {renderWithAudio} from '../pipeline/render.ts';
+import {generationSettingsFor, normalizeRenderSettings} from '../pipeline/render-settings.ts';
 import {formatTimecode} from '../react/format-timecode.ts';
 import {startSimulator} from '../simulator/index.ts';
 import {
@@ -67,18 +68,6 @@ const sessionOptionsFrom = (r: ResolvedRemotionSettings): Partial<GenerateAudioO
   ...(r.chromeMode ? {chromeMode: r.chromeMode} : {}),
 });
 
-const generationSettingsFrom = (r: ResolvedRemotionSettings) => ({
-  session: {
-    webpackOverride: r.webpackOverride,
-    envVariables: r.render.envVariables ?? {},
-    chromiumOptions: r.render.chromiumOptions ?? {},
-    timeoutInMilliseconds: r.render.timeoutInMilliseconds ?? null,
-    width: r.render.width ?? null,
-    height: r.render.height ?? null,
-  },
-  frameRange: r.render.frameRange ?? null,
-});
-
 /** CLI flags → library options (the library validates them: one place for every rule). */
 export const optionsFromFlags = (
   entryPoint: string,
@@ -136,7 +125,7 @@ export const planCommand = async (
   const remotion = await remotionSettingsFor(flags, ctx);
   const result = await planComposition(
     {...optionsFromFlags(entry, id, flags, ctx), ...sessionOptionsFrom(remotion)},
-    generationSettingsFrom(remotion),
+    generationSettingsFor(normalizeRenderSettings(remotion.render), remotion.webpackOverride),
   );
   const {plan} = result;
   const out = (s = '') => ctx.stdout.write(`${s}\n`);
@@ -193,6 +182,8 @@ export const generateCommand = async (
     const result = await generateAudio({
       ...optionsFromFlags(entry, id, flags, ctx),
       ...sessionOptionsFrom(remotion),
+      ...remotion.render,
+      webpackOverride: remotion.webpackOverride,
       onProgress: printer.update,
     });
     printer.finish();

@@ -45,7 +45,13 @@ import {type PlannedSegment, PRICE_PER_SECOND_USD, type SegmentPlan} from './pla
 import {cleanStaleTempFiles, publishManifest} from './publish.ts';
 import {openRemotionSession, type RemotionSession} from './remotion-session.ts';
 import {renderChunksFor} from './render-chunks.ts';
-import {type FrameRange, resolveFrameRange} from './render-settings.ts';
+import {
+  type FrameRange,
+  generationSettingsFor,
+  normalizeRenderSettings,
+  type RemotionRenderSettings,
+  resolveFrameRange,
+} from './render-settings.ts';
 import {resolveBrowser} from './resolve-browser.ts';
 import {planForComposition} from './segment-params.ts';
 import {createSerialQueue} from './serial-queue.ts';
@@ -778,8 +784,16 @@ export const runGeneration = async (
  * `<publicDir>/mmaudio/<composition-id>/manifest.json` plus one wav per segment. A plain
  * `npx remotion render` (or Studio) then plays them through `<GeneratedAudio />`.
  */
-export const generateAudio = async (options: GenerateAudioOptions): Promise<GenerateAudioResult> => {
-  const run = await runGeneration(normalizeGenerateOptions(options));
+export const generateAudio = async (
+  options: GenerateAudioOptions &
+    RemotionRenderSettings & {webpackOverride?: import('@remotion/bundler').WebpackOverrideFn | null},
+): Promise<GenerateAudioResult> => {
+  // Remotion's render settings (as renderWithAudio takes them): the same chunks as `render` encodes, so
+  // a later `render` with the same settings finds these segments in the cache.
+  const run = await runGeneration(
+    normalizeGenerateOptions(options),
+    generationSettingsFor(normalizeRenderSettings(options), options.webpackOverride ?? null),
+  );
   await run.dispose();
   return run.result;
 };

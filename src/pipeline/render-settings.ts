@@ -1,3 +1,4 @@
+import type {WebpackOverrideFn} from '@remotion/bundler';
 import {
   type AudioCodec,
   type ChromiumOptions,
@@ -11,6 +12,8 @@ import {
   type X264Preset,
 } from '@remotion/renderer';
 import {UsageError} from '../errors.ts';
+import type {ChunkEncoding} from './frame-pass.ts';
+import type {GenerationSettings} from './generate.ts';
 
 type ProResProfile = NonNullable<RenderMediaOptions['proResProfile']>;
 /** A frame, or [first, last] (inclusive; last null for "to the end"): Remotion's single frame range. */
@@ -215,3 +218,43 @@ export const resolveFrameRange = (
   }
   return [a, last];
 };
+
+/** Chunk file extension per chunked codec. */
+const CHUNK_EXTENSION: Record<ChunkEncoding['codec'], string> = {
+  h264: 'mp4',
+  h265: 'mp4',
+  vp8: 'webm',
+  vp9: 'webm',
+  prores: 'mov',
+  'h264-mkv': 'mkv',
+};
+
+/**
+ * What the generation takes from the render settings: the session (webpack override, env, browser
+ * switches, timeout, size), the frames, and how the chunks are encoded — the output's codec and settings
+ * when the chunks become the output, else h264 at Remotion's defaults. `generate` and `render` with the
+ * same settings encode the same chunks, so their proxies (and cache keys) match.
+ */
+export const generationSettingsFor = (
+  s: NormalizedRenderSettings,
+  webpackOverride: WebpackOverrideFn | null = null,
+): GenerationSettings => ({
+  session: {
+    webpackOverride,
+    envVariables: s.envVariables,
+    chromiumOptions: s.chromiumOptions,
+    timeoutInMilliseconds: s.timeoutInMilliseconds,
+    width: s.width,
+    height: s.height,
+  },
+  frameRange: s.frameRange,
+  ...(s.path.kind === 'chunks'
+    ? {
+        encoding: {
+          codec: s.codec as ChunkEncoding['codec'],
+          extension: CHUNK_EXTENSION[s.codec as ChunkEncoding['codec']],
+          settings: s.picture,
+        },
+      }
+    : {}),
+});

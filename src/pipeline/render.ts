@@ -7,7 +7,7 @@ import {MMAudioError, UsageError} from '../errors.ts';
 import {tempPathFor} from '../media/atomic.ts';
 import {runFf} from '../media/ffmpeg.ts';
 import {pickTakes} from '../react/pick-takes.ts';
-import type {ChunkEncoding, RenderedChunk} from './frame-pass.ts';
+import type {RenderedChunk} from './frame-pass.ts';
 import {type GenerateAudioResult, type GenerationRun, runGeneration} from './generate.ts';
 import {
   type DirectMixDecision,
@@ -18,6 +18,7 @@ import {
 import {type GenerateAudioOptions, type GenerateProgress, normalizeGenerateOptions} from './options.ts';
 import {
   defaultExtensionFor,
+  generationSettingsFor,
   type NormalizedRenderSettings,
   normalizeRenderSettings,
   type RemotionRenderSettings,
@@ -64,16 +65,6 @@ export type RenderWithAudioResult = GenerateAudioResult & {
 
 /** Audio bitrate of the output, as Remotion's default. */
 const AUDIO_BITRATE = '320k';
-
-/** Chunk file extension per chunked codec. */
-const CHUNK_EXTENSION: Record<ChunkEncoding['codec'], string> = {
-  h264: 'mp4',
-  h265: 'mp4',
-  vp8: 'webm',
-  vp9: 'webm',
-  prores: 'mov',
-  'h264-mkv': 'mkv',
-};
 
 /**
  * Renders a composition with generated audio in one go: the frame pass renders every frame once (the
@@ -127,32 +118,13 @@ export const renderWithAudio = async (options: RenderWithAudioOptions): Promise<
       `--codec ${s.codec} is audio only: the frames are rendered once (h264, never written out) because the audio is generated from the picture.`,
     );
   }
-  const encoding: ChunkEncoding | undefined =
-    s.path.kind === 'chunks'
-      ? {
-          codec: s.codec as ChunkEncoding['codec'],
-          extension: CHUNK_EXTENSION[s.codec as ChunkEncoding['codec']],
-          settings: s.picture,
-        }
-      : undefined;
   const run = await runGeneration(
     {
       ...o,
       onProgress: (p: GenerateProgress) =>
         o.onProgress({...p, stage: p.stage === 'done' ? 'audio' : p.stage}),
     },
-    {
-      session: {
-        webpackOverride: options.webpackOverride ?? null,
-        envVariables: s.envVariables,
-        chromiumOptions: s.chromiumOptions,
-        timeoutInMilliseconds: s.timeoutInMilliseconds,
-        width: s.width,
-        height: s.height,
-      },
-      frameRange: s.frameRange,
-      ...(encoding ? {encoding} : {}),
-    },
+    generationSettingsFor(s, options.webpackOverride ?? null),
   );
   const {session, chunks, workDir, result} = run;
   try {
