@@ -95,8 +95,17 @@ export const loadRemotionConfig = async (
 const remotionOptions = (): RemotionOptions =>
   (require('@remotion/renderer/client') as RendererClient).BrowserSafeApis.options;
 
-const configInternals = (): CliConfig['ConfigInternals'] =>
-  (require('@remotion/cli/config') as CliConfig).ConfigInternals;
+/**
+ * @remotion/cli's config state, or null without @remotion/cli (a project without it has no config file
+ * to read either: Remotion's flags and defaults still apply).
+ */
+const configInternals = (): CliConfig['ConfigInternals'] | null => {
+  try {
+    return (require('@remotion/cli/config') as CliConfig).ConfigInternals;
+  } catch {
+    return null;
+  }
+};
 
 /** `--concurrency 50%` (Remotion accepts a share of the cores) as a number of tabs. */
 const concurrencyToNumber = (value: string | number | null): number | null => {
@@ -120,9 +129,14 @@ const environmentFor = (remotionRoot: string, envFile: string | null): Record<st
   if (!file) return env;
   if (!existsSync(file)) throw new UsageError(`--env-file ${envFile}: no file at ${file}.`);
   // dotenv as Remotion's CLI parses env files (its own dependency).
-  const dotenv = createRequire(require.resolve('@remotion/cli'))('dotenv') as {
-    parse: (src: string) => Record<string, string>;
-  };
+  let dotenv: {parse: (src: string) => Record<string, string>};
+  try {
+    dotenv = createRequire(require.resolve('@remotion/cli'))('dotenv') as typeof dotenv;
+  } catch (err) {
+    throw new UsageError(
+      `Reading ${file} needs @remotion/cli (npm i @remotion/cli): ${err instanceof Error ? err.message : String(err)}`,
+    );
+  }
   return {...env, ...dotenv.parse(readFileSync(file, 'utf8'))};
 };
 
@@ -152,13 +166,13 @@ export const resolveRemotionSettings = (options: {
     sources[name] = result.source;
     return result.source === 'default' ? undefined : result.value;
   };
-  const outputFromConfig = config.getOutputLocation();
+  const outputFromConfig = config?.getOutputLocation() ?? null;
   const outputLocation = options.outputLocation ?? outputFromConfig ?? null;
   const codec = read('codec', () =>
     o.videoCodecOption.getValue(
       {commandLine},
       {
-        configFile: config.getOutputCodecOrUndefined() ?? null,
+        configFile: config?.getOutputCodecOrUndefined() ?? null,
         downloadName: null,
         outName: outputLocation,
         uiCodec: null,
@@ -265,7 +279,7 @@ export const resolveRemotionSettings = (options: {
   const envFile = read('envFile', () => o.envFileOption.getValue({commandLine})) ?? null;
   render.envVariables = environmentFor(options.remotionRoot, envFile);
 
-  const webpackOverride = config.getWebpackOverrideFn();
+  const webpackOverride = config?.getWebpackOverrideFn() ?? null;
   return {
     configFile: options.configFile,
     render,
@@ -279,8 +293,8 @@ export const resolveRemotionSettings = (options: {
     chromeMode: (read('chromeMode', () => o.chromeModeOption.getValue({commandLine})) ??
       null) as ChromeMode | null,
     overwrite: read('overwrite', () => o.overwriteOption.getValue({commandLine}, true)) ?? true,
-    webpackOverride: webpackOverride === config.defaultOverrideFunction ? null : webpackOverride,
-    entryPoint: config.getEntryPoint(),
+    webpackOverride: webpackOverride === config?.defaultOverrideFunction ? null : webpackOverride,
+    entryPoint: config?.getEntryPoint() ?? null,
     outputLocation,
   };
 };

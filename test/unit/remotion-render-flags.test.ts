@@ -1,3 +1,6 @@
+import {mkdtempSync, rmSync, writeFileSync} from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import {describe, expect, it} from 'vitest';
 import {resolveRemotionSettings} from '../../src/cli/load-remotion-config.ts';
 import {parseCliArgs} from '../../src/cli/parse-cli-args.ts';
@@ -121,5 +124,29 @@ describe("Remotion's render flags", () => {
     expect(() => resolveFrameRange([10, 40], 30)).toThrow(/outside the composition/);
     expect(resolveFrameRange([5, null], 30)).toEqual([5, 29]);
     expect(resolveFrameRange(7, 30)).toEqual([7, 7]);
+  });
+
+  it('--env-file gives the composition its variables, beside REMOTION_* from the environment', () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'mmaudio-env-'));
+    try {
+      writeFileSync(path.join(dir, 'custom.env'), 'GREETING=hello\nREMOTION_LEVEL=3\n');
+      const resolved = resolveRemotionSettings({
+        commandLine: {'env-file': 'custom.env'},
+        remotionRoot: dir,
+        configFile: null,
+        outputLocation: null,
+      });
+      expect(resolved.render.envVariables).toMatchObject({GREETING: 'hello', REMOTION_LEVEL: '3'});
+      expect(() =>
+        resolveRemotionSettings({
+          commandLine: {'env-file': 'missing.env'},
+          remotionRoot: dir,
+          configFile: null,
+          outputLocation: null,
+        }),
+      ).toThrow(/--env-file missing\.env/);
+    } finally {
+      rmSync(dir, {recursive: true, force: true});
+    }
   });
 });
