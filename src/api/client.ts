@@ -7,6 +7,7 @@ import {Agent, type Dispatcher, request} from 'undici';
 import {MMAudioError, UsageError} from '../errors.ts';
 import {type Logger, silentLogger} from '../log.ts';
 import {tempPathFor} from '../media/atomic.ts';
+import type {SharedLimits} from '../state/redis-limits.ts';
 import {parseWavHeader, WavError, type WavFormat} from '../wav/wav.ts';
 import {checkResultUrl, MAX_RESULT_REDIRECTS} from './check-result-url.ts';
 import {
@@ -27,7 +28,7 @@ import {
   toAttemptFailure,
 } from './errors.ts';
 import {type Clock, createRequestLimiter, createSemaphore, systemClock} from './limiter.ts';
-import {createDailyQuota, type DailyQuota} from './quota.ts';
+import {createDailyQuota} from './quota.ts';
 import {createRequestWindowStore, type RequestWindowStore} from './request-window-store.ts';
 import {MAX_TASK_JSON_BYTES, rejectResultFormat, resultLimitsFor} from './result-limits.ts';
 import {isBeforeSendCode, retryDelay, shouldRetry} from './retry.ts';
@@ -84,6 +85,11 @@ export type QubicoClientOptions = {
   clock?: Clock;
   /** Random source for backoff jitter, in [0, 1). Default Math.random. */
   random?: () => number;
+  /**
+   * The request window, task slots and daily quota shared by many processes (`createRedisLimits`). When
+   * given they replace the local ones (and `rateLimit.persist`); the caller closes them. Default none.
+   */
+  sharedLimits?: SharedLimits;
 };
 
 export type QubicoClientStats = {
@@ -393,7 +399,7 @@ export const createQubicoClient = (options: QubicoClientOptions = {}): QubicoCli
     );
   }
   const windowStore: RequestWindowStore | null =
-    persist === false
+    persist === false || options.sharedLimits
       ? null
       : createRequestWindowStore({
           apiKey,
@@ -405,33 +411,36 @@ export const createQubicoClient = (options: QubicoClientOptions = {}): QubicoCli
                 : undefined,
           logger,
         });
-  const limiter = createRequestLimiter({
-    requests: rateRequests,
-    intervalMs: rateIntervalMs,
-    // Keep the safety margin small next to a scaled-down window in tests.
-    marginMs: Math.min(250, rateIntervalMs / 20),
-    clock,
-    onWait: (ms) =>
-      logger.trace(`Request window full (${rateRequests}/${rateIntervalMs} ms): waiting ${ms} ms`),
-    persistence: windowStore
-      ? {
-          load: windowStore.load,
-          save: windowStore.save,
-          // The attempt's timeout starts after the daily counter is written: leave a second for that.
-          maxRequestMs: requestTimeoutMs + 1000,
+  const limiter =
+    options.sharedLimits?.requestLimiter ??
+    createRequestLimiter({
+      requests: rateRequests,
+      intervalMs: rateIntervalMs,
+      // Keep the safety margin small next to a scaled-down window in tests.
+      marginMs: Math.min(250, rateIntervalMs / 20),
+      clock,
+      onWait: (ms) =>
+        logger.trace(`Request window full (${rateRequests}/${rateIntervalMs} ms): waiting ${ms} ms`),
+      persistence: windowStore
+        ? {
+            load: windowStore.load,
+            save: windowStore.save,
+            // The attempt's timeout starts after the daily counter is written: leave a second for that.
+            maxRequestMs: requestTimeoutMs + 1000,
+          }
+        : undefined,
+      onRestore: (counted) => {
+        if (counted > 0) {
+          logger.verbose(
+            `Request window: ${counted} request(s) of an earlier run still count (${rateRequests} per ${rateIntervalMs} ms)`,
+          );
         }
-      : undefined,
-    onRestore: (counted) => {
-      if (counted > 0) {
-        logger.verbose(
-          `Request window: ${counted} request(s) of an earlier run still count (${rateRequests} per ${rateIntervalMs} ms)`,
-        );
-      }
-    },
-  });
-  const semaphore = createSemaphore(maxConcurrentTasks);
-  const dailyQuota: DailyQuota | null =
-    options.dailyQuota === false
+      },
+    });
+  const semaphore = options.sharedLimits?.taskSlots ?? createSemaphore(maxConcurrentTasks);
+  const dailyQuota: SharedLimits['dailyQuota'] | null = options.sharedLimits
+    ? options.sharedLimits.dailyQuota
+    : options.dailyQuota === false
       ? null
       : createDailyQuota({
           apiKey,
