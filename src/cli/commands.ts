@@ -92,6 +92,9 @@ export const optionsFromFlags = (
   cacheDir: flags.cacheDir,
   maxCost: flags.maxCost,
   resubmitUnknown: flags.resubmitUnknown,
+  redisUrl: flags.redisUrl,
+  cacheUrl: flags.cacheUrl,
+  cacheEndpoint: flags.cacheEndpoint,
   webhook:
     flags.webhookUrl || flags.webhookListen
       ? (() => {

@@ -42,6 +42,10 @@ Options
   --max-cost <usd>              refuse a run that would bill more, before any request
   --resubmit-unknown            submit again segments whose earlier submit has an unknown outcome (its
                                 answer was lost: it may have been billed); without it they stop the run
+  --redis-url <redis://…>       many machines, one key: window, task slots, daily quota and segment claims
+                                in Redis (default REMOTION_MMAUDIO_REDIS_URL); Redis down stops the run
+  --cache-url <s3://bucket/p>   the audio cache shared through S3-compatible storage (AWS_* variables)
+  --cache-endpoint <url>        endpoint of a non-AWS store (default AWS_ENDPOINT_URL_S3)
   --webhook-url <url> --webhook-listen <host:port>
                                 webhooks as wake-ups (polling stays the source of truth)
   --browser-executable <path>   Chrome/Chromium to render with (default: a system Chromium, else Remotion's)

@@ -18,6 +18,9 @@ const flagSpec = {
   'cache-dir': {type: 'string'},
   'max-cost': {type: 'string'},
   'resubmit-unknown': {type: 'boolean'},
+  'redis-url': {type: 'string'},
+  'cache-url': {type: 'string'},
+  'cache-endpoint': {type: 'string'},
   'webhook-url': {type: 'string'},
   'webhook-listen': {type: 'string'},
   'browser-executable': {type: 'string'},
@@ -98,6 +101,9 @@ export type CliFlags = {
   cacheDir?: string;
   maxCost?: number;
   resubmitUnknown: boolean;
+  redisUrl?: string;
+  cacheUrl?: string;
+  cacheEndpoint?: string;
   webhookUrl?: string;
   webhookListen?: string;
   browserExecutable?: string;
@@ -224,6 +230,9 @@ export const parseCliArgs = (argv: string[]): ParsedCli => {
       cacheDir: v['cache-dir'],
       maxCost: toNumber('max-cost', v['max-cost']),
       resubmitUnknown: v['resubmit-unknown'] ?? false,
+      redisUrl: v['redis-url'],
+      cacheUrl: v['cache-url'],
+      cacheEndpoint: v['cache-endpoint'],
       webhookUrl: v['webhook-url'],
       webhookListen: v['webhook-listen'],
       browserExecutable: v['browser-executable'],

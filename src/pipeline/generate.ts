@@ -17,6 +17,9 @@ import {
   manifestFolder,
   manifestPath,
 } from '../react/manifest.ts';
+import {createFleetState} from '../state/create-fleet-state.ts';
+import {createS3AudioCache} from '../state/s3-audio-cache.ts';
+import {createSegmentClaimLayer} from '../state/segment-claim-layer.ts';
 import {adoptLegacyJournalEntry} from './adopt-legacy-journal-entry.ts';
 import {applyCrossfade} from './apply-crossfade.ts';
 import {
@@ -204,12 +207,14 @@ const setUpBackend = async (o: NormalizedGenerateOptions, name: BackendName): Pr
     o.logger.addSecret(secret);
     webhook = {url: o.webhook.url, secret};
   }
+  const fleet = o.redisUrl ? await createFleetState({redisUrl: o.redisUrl, apiKey, client: o.client}) : null;
   const client = createQubicoClient({
     ...o.client,
     apiKey,
     ...(o.baseUrl ? {baseUrl: o.baseUrl} : {}),
     logger: o.logger,
     webhook,
+    ...(fleet ? {sharedLimits: fleet.limits} : {}),
   });
   let receiver: WebhookReceiver | null = null;
   try {
@@ -225,19 +230,25 @@ const setUpBackend = async (o: NormalizedGenerateOptions, name: BackendName): Pr
     }
   } catch (err) {
     await client.close();
+    await fleet?.close();
     throw new UsageError(
       `Could not listen for webhooks on ${o.webhook?.host}:${o.webhook?.port}: ${err instanceof Error ? err.message : String(err)}`,
       {cause: err},
     );
   }
-  const backend = createQubicoBackend({
+  const localJournal = createSubmitJournal(path.join(o.cacheDir, 'journal'));
+  const claimLayer = fleet
+    ? createSegmentClaimLayer({claims: fleet.claims, journal: localJournal, baseUrl: client.baseUrl})
+    : null;
+  const qubico = createQubicoBackend({
     client,
-    journal: createSubmitJournal(path.join(o.cacheDir, 'journal')),
+    journal: claimLayer?.journal ?? localJournal,
     maxTaskAttempts: o.maxTaskAttempts,
     taskTimeoutMs: o.taskTimeoutMs,
     upload: o.upload,
     resubmitUnknown: o.resubmitUnknown,
   });
+  const backend = claimLayer ? claimLayer.wrap(qubico) : qubico;
   return {
     backend,
     name,
@@ -248,6 +259,7 @@ const setUpBackend = async (o: NormalizedGenerateOptions, name: BackendName): Pr
     close: async () => {
       await receiver?.close();
       await client.close();
+      await fleet?.close();
     },
   };
 };
@@ -331,7 +343,9 @@ export const runGeneration = async (
   const bundleMs = Date.now() - t0;
   let workDir: string | null = null;
   let setup: BackendSetup | null = null;
+  let disposeSharedCache = () => {};
   const dispose = async () => {
+    disposeSharedCache();
     o.signal?.removeEventListener('abort', onOuterAbort);
     await setup?.close().catch(() => undefined);
     await session.close().catch(() => undefined);
@@ -372,10 +386,15 @@ export const runGeneration = async (
       }
       acknowledgedUnknown = unknown;
     }
-    const cache: AudioCache = createAudioCache(o.cacheDir, {
+    const localCache = createAudioCache(o.cacheDir, {
       onCorrupt: (key, why) =>
         logger.warn(`Cache entry ${key.slice(0, 12)} is corrupt (${why}); generating it again.`),
     });
+    const sharedCache = o.cacheUrl
+      ? await createS3AudioCache(localCache, {url: o.cacheUrl, endpoint: o.cacheEndpoint ?? undefined})
+      : null;
+    if (sharedCache) disposeSharedCache = sharedCache.close;
+    const cache: AudioCache = sharedCache ?? localCache;
     workDir = await mkdtemp(path.join(os.tmpdir(), 'remotion-mmaudio-'));
     const dirs = {
       chunks: path.join(workDir, 'chunks'),

@@ -78,6 +78,18 @@ export type GenerateAudioOptions = {
    * Resubmitted segments count in the bill and in `maxCost`.
    */
   resubmitUnknown?: boolean;
+  /**
+   * Redis shared by many machines using one key (`redis://…`): the request window, task slots and daily
+   * quota live there, and segments are claimed so that none is submitted twice. Default
+   * `REMOTION_MMAUDIO_REDIS_URL`, else none. Redis down → the run fails at once.
+   */
+  redisUrl?: string | null;
+  /**
+   * The audio cache shared through S3-compatible storage (`s3://bucket/prefix`), in front of `cacheDir`.
+   * The endpoint of a non-AWS store: `AWS_ENDPOINT_URL_S3` (or `cacheEndpoint`). Default none.
+   */
+  cacheUrl?: string | null;
+  cacheEndpoint?: string | null;
   /** Host proxies yourself: return a URL the service can fetch instead of sending base64. */
   upload?: UploadProxy | null;
   browserExecutable?: string | null;
@@ -126,6 +138,9 @@ export type NormalizedGenerateOptions = {
   cacheDir: string;
   maxCost: number | null;
   resubmitUnknown: boolean;
+  redisUrl: string | null;
+  cacheUrl: string | null;
+  cacheEndpoint: string | null;
   upload: UploadProxy | null;
   browserExecutable: string | null;
   chromeMode: ChromeMode | null;
@@ -314,6 +329,9 @@ export const normalizeGenerateOptions = (options: GenerateAudioOptions): Normali
     cacheDir: path.resolve(options.cacheDir ?? '.mmaudio-cache'),
     maxCost,
     resubmitUnknown: options.resubmitUnknown ?? false,
+    redisUrl: options.redisUrl ?? (process.env.REMOTION_MMAUDIO_REDIS_URL || null),
+    cacheUrl: options.cacheUrl ?? null,
+    cacheEndpoint: options.cacheEndpoint ?? null,
     upload: options.upload ?? null,
     browserExecutable: options.browserExecutable ?? null,
     chromeMode: options.chromeMode ?? null,

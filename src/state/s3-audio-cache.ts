@@ -1,0 +1,188 @@
+import {createHash} from 'node:crypto';
+import {mkdir, readFile, rm, writeFile} from 'node:fs/promises';
+import path from 'node:path';
+import {
+  GetObjectCommand,
+  HeadBucketCommand,
+  NoSuchKey,
+  PutObjectCommand,
+  S3Client,
+  type S3ClientConfig,
+} from '@aws-sdk/client-s3';
+import {z} from 'zod';
+import {MMAudioError, UsageError} from '../errors.ts';
+import {tempPathFor} from '../media/atomic.ts';
+import type {AudioCache, CacheEntryMeta} from '../pipeline/cache.ts';
+import {parseWavHeader} from '../wav/wav.ts';
+
+/** The S3 cache could not be reached or answered an error: the run stops. */
+export class SharedCacheUnavailableError extends MMAudioError {}
+
+/** An S3 error in words: the HTTP status when there is one (HeadBucket errors have no message). */
+const describeS3Error = (err: unknown): string => {
+  const status = (err as {$metadata?: {httpStatusCode?: number}})?.$metadata?.httpStatusCode;
+  const name = err instanceof Error ? err.name : '';
+  const message = err instanceof Error ? err.message : String(err);
+  if (status === 404) return 'the bucket does not exist (HTTP 404)';
+  if (status === 403) return 'access denied (HTTP 403): check the credentials';
+  const words = message && message !== 'UnknownError' ? message : name;
+  return status ? `HTTP ${status}${words ? ` ${words}` : ''}` : words;
+};
+
+export type S3Location = {bucket: string; prefix: string};
+
+/** Parses `s3://bucket/prefix` (the prefix may be empty; no trailing slash kept). */
+export const parseS3Url = (url: string): S3Location => {
+  const m = /^s3:\/\/([^/?#]+)(?:\/([^?#]*))?$/.exec(url);
+  if (!m) throw new UsageError(`--cache-url must look like s3://bucket/prefix, got ${JSON.stringify(url)}`);
+  return {bucket: m[1], prefix: (m[2] ?? '').replace(/\/+$/, '')};
+};
+
+export type S3AudioCacheOptions = {
+  /** `s3://bucket/prefix`. */
+  url: string;
+  /**
+   * An S3-compatible endpoint (MinIO, R2, a local server). Default `AWS_ENDPOINT_URL_S3`, else
+   * `AWS_ENDPOINT_URL`, else AWS. With an endpoint, path-style addressing is used (what such stores take).
+   * Region and credentials come from the usual AWS variables (`AWS_REGION`, `AWS_ACCESS_KEY_ID`, …).
+   */
+  endpoint?: string;
+  /** Extra client configuration (tests, custom credentials). */
+  clientConfig?: S3ClientConfig;
+  env?: NodeJS.ProcessEnv;
+};
+
+const metaSchema = z.object({
+  cacheKey: z.string(),
+  sha256: z.string().regex(/^[0-9a-f]{64}$/),
+  bytes: z.number().int().positive(),
+  sampleRate: z.number().int().positive(),
+  channels: z.number().int().positive(),
+  durationInSeconds: z.number().positive(),
+  taskId: z.string(),
+  backend: z.string(),
+  billedSeconds: z.number().nonnegative(),
+  createdAt: z.string(),
+});
+
+const seedSchema = z.object({seed: z.number().int().nonnegative()});
+
+/**
+ * The content-addressed audio cache shared through S3-compatible object storage, in front of the local
+ * disk cache (which stays the working copy).
+ *
+ * Objects under `<prefix>/`: `audio/<key>/<sha256>.wav` (named by its own hash, so it never changes once
+ * written) and `audio/<key>.json` (its metadata, written last, pointing at the wav by hash). A PUT is
+ * atomic, so a reader sees no object or a whole one, and never metadata before its wav. A read verifies
+ * what the disk cache verifies: the metadata parses, the wav has the recorded size and sha256, and is a
+ * RIFF/WAVE file; anything else is a miss (and is left for the writer that owns it). A hit is copied into
+ * the local cache, so the rest of the run works on disk.
+ */
+export const createS3AudioCache = async (
+  local: AudioCache,
+  options: S3AudioCacheOptions,
+): Promise<AudioCache & {close: () => void}> => {
+  const {bucket, prefix} = parseS3Url(options.url);
+  const env = options.env ?? process.env;
+  const endpoint = options.endpoint ?? env.AWS_ENDPOINT_URL_S3 ?? env.AWS_ENDPOINT_URL;
+  const client = new S3Client({
+    region: env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? 'us-east-1',
+    ...(endpoint ? {endpoint, forcePathStyle: true} : {}),
+    ...options.clientConfig,
+  });
+  const shown = `s3://${bucket}/${prefix}${endpoint ? ` at ${new URL(endpoint).host}` : ''}`;
+  const objectKey = (name: string) => (prefix ? `${prefix}/${name}` : name);
+  const fail = (what: string, err: unknown) =>
+    new SharedCacheUnavailableError(
+      `The shared audio cache ${shown} failed while ${what}: ${describeS3Error(err)}. Check --cache-url, the endpoint and the AWS credentials; the run stops rather than pay for audio the cache may hold.`,
+      {cause: err},
+    );
+  try {
+    await client.send(new HeadBucketCommand({Bucket: bucket}));
+  } catch (err) {
+    client.destroy();
+    throw fail('checking the bucket', err);
+  }
+
+  const getBytes = async (name: string): Promise<Uint8Array | null> => {
+    try {
+      const out = await client.send(new GetObjectCommand({Bucket: bucket, Key: objectKey(name)}));
+      return out.Body ? await out.Body.transformToByteArray() : null;
+    } catch (err) {
+      if (err instanceof NoSuchKey || (err as {name?: string}).name === 'NoSuchKey') return null;
+      throw fail(`reading ${name}`, err);
+    }
+  };
+  const put = async (name: string, body: Uint8Array | string, contentType: string) => {
+    try {
+      await client.send(
+        new PutObjectCommand({Bucket: bucket, Key: objectKey(name), Body: body, ContentType: contentType}),
+      );
+    } catch (err) {
+      throw fail(`writing ${name}`, err);
+    }
+  };
+
+  return {
+    directory: local.directory,
+    scratchPath: local.scratchPath,
+    async get(cacheKey) {
+      const onDisk = await local.get(cacheKey);
+      if (onDisk) return onDisk;
+      const rawMeta = await getBytes(`audio/${cacheKey}.json`);
+      if (!rawMeta) return null;
+      let meta: CacheEntryMeta;
+      try {
+        meta = metaSchema.parse(JSON.parse(Buffer.from(rawMeta).toString('utf8')));
+        if (meta.cacheKey !== cacheKey) return null;
+      } catch {
+        return null;
+      }
+      const wav = await getBytes(`audio/${cacheKey}/${meta.sha256}.wav`);
+      if (!wav || wav.length !== meta.bytes) return null;
+      if (createHash('sha256').update(wav).digest('hex') !== meta.sha256) return null;
+      try {
+        parseWavHeader(wav);
+      } catch {
+        return null;
+      }
+      const scratch = local.scratchPath(`s3-${cacheKey}.wav`);
+      await mkdir(path.dirname(scratch), {recursive: true});
+      const tmp = tempPathFor(scratch);
+      try {
+        await writeFile(tmp, wav);
+        const {cacheKey: _k, sha256: _s, bytes: _b, ...rest} = meta;
+        return await local.put(cacheKey, tmp, rest);
+      } finally {
+        await rm(tmp, {force: true});
+      }
+    },
+    async put(cacheKey, wavFile, meta) {
+      const entry = await local.put(cacheKey, wavFile, meta);
+      const wav = await readFile(entry.wavPath);
+      // The wav first, under its own hash; the metadata that points at it last.
+      await put(`audio/${cacheKey}/${entry.sha256}.wav`, wav, 'audio/wav');
+      const {wavPath: _w, ...stored} = entry;
+      await put(`audio/${cacheKey}.json`, `${JSON.stringify(stored, null, 2)}\n`, 'application/json');
+      return entry;
+    },
+    async getSeed(autoSeedKey) {
+      const onDisk = await local.getSeed(autoSeedKey);
+      if (onDisk !== null) return onDisk;
+      const raw = await getBytes(`seeds/${autoSeedKey}.json`);
+      if (!raw) return null;
+      try {
+        const {seed} = seedSchema.parse(JSON.parse(Buffer.from(raw).toString('utf8')));
+        await local.putSeed(autoSeedKey, seed);
+        return seed;
+      } catch {
+        return null;
+      }
+    },
+    async putSeed(autoSeedKey, seed) {
+      await local.putSeed(autoSeedKey, seed);
+      await put(`seeds/${autoSeedKey}.json`, `${JSON.stringify({seed})}\n`, 'application/json');
+    },
+    close: () => client.destroy(),
+  };
+};
