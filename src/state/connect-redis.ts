@@ -34,8 +34,12 @@ export const connectRedis = async (url: string): Promise<Redis> => {
     connectTimeout: 5_000,
     retryStrategy: (times) => (times > 3 ? null : times * 200),
   });
-  // ioredis emits connection errors as events; the commands' rejections carry them to the caller.
-  redis.on('error', () => undefined);
+  // ioredis emits connection errors as events; the commands' rejections carry them to the caller. The
+  // last one says more than "Connection is closed" (e.g. ECONNREFUSED, a wrong password).
+  let lastError: Error | null = null;
+  redis.on('error', (err: Error) => {
+    lastError = err;
+  });
   try {
     await redis.connect();
     await redis.ping();
@@ -43,7 +47,7 @@ export const connectRedis = async (url: string): Promise<Redis> => {
     redis.disconnect();
     throw new SharedStateUnavailableError(
       `Could not reach Redis at ${shown} (--redis-url / REMOTION_MMAUDIO_REDIS_URL): ${(
-        err instanceof Error ? err.message : String(err)
+        (lastError as Error | null)?.message ?? (err instanceof Error ? err.message : String(err))
       ).replace(
         /\.+$/,
         '',

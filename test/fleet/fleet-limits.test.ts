@@ -3,9 +3,16 @@ import os from 'node:os';
 import path from 'node:path';
 import {Redis} from 'ioredis';
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
+import {createQubicoClient} from '../../src/api/client.ts';
+import {createQubicoBackend} from '../../src/backends/qubico.ts';
+import {UnknownSubmitError} from '../../src/backends/unknown-submit-error.ts';
+import {silentLogger} from '../../src/log.ts';
+import {createSubmitJournal} from '../../src/pipeline/journal.ts';
 import {type Simulator, startSimulator} from '../../src/simulator/index.ts';
 import {SharedStateUnavailableError} from '../../src/state/connect-redis.ts';
+import {createRedisClaims} from '../../src/state/redis-claims.ts';
 import {createRedisLimits, sharedKeyPrefix} from '../../src/state/redis-limits.ts';
+import {createSegmentClaimLayer} from '../../src/state/segment-claim-layer.ts';
 import {makeTestMp4} from '../integration/helpers/make-mp4.ts';
 import {runWorker} from './helpers/run-worker.ts';
 import {freePort, startRedis, type TestRedis} from './helpers/start-redis.ts';
@@ -72,11 +79,10 @@ describe('shared limits and segment claims in Redis, across processes', () => {
     expect(results).toHaveLength(16);
 
     const perSegment = submitsPerSegment();
-    const counter = Number(
-      (await new Redis(redis.url)
-        .hgetall(`${sharedKeyPrefix(KEY, 'qubico')}:day`)
-        .then((h) => Object.values(h)[0])) ?? 0,
-    );
+    const reader = new Redis(redis.url);
+    const days = await reader.hgetall(`${sharedKeyPrefix(KEY, 'qubico')}:day`);
+    await reader.quit();
+    const counter = Object.values(days).reduce((sum, n) => sum + Number(n), 0);
     const windowMs = WINDOW.intervalMs;
     const table = {
       processes: workers.length,
@@ -122,11 +128,17 @@ describe('shared limits and segment claims in Redis, across processes', () => {
       if (Date.now() > deadline) throw new Error(`no submit: ${first.stderr()}`);
       await new Promise((r) => setTimeout(r, 20));
     }
-    await new Promise((r) => setTimeout(r, 100));
+    // The second worker is up and waiting on the claim (and the only slot) when the first dies.
+    const second = runWorker({...job, workDir: path.join(dir, 'kill-b')});
+    while (!second.lines.some((l) => l.ready)) {
+      if (Date.now() > deadline) throw new Error(`second worker not ready: ${second.stderr()}`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    await new Promise((r) => setTimeout(r, 300));
+    const pollsWhileHeld = sim.requests.filter((r) => r.kind === 'poll').length;
     first.child.kill('SIGKILL');
     const killedAt = Date.now();
     expect(await first.exited).toBeNull();
-    const second = runWorker({...job, workDir: path.join(dir, 'kill-b')});
     expect(await second.exited).toBe(0);
     const result = second.lines.find((l) => l.cacheKey === segment.cacheKey)!;
     const submits = sim.requests.filter((r) => r.kind === 'submit');
@@ -139,6 +151,7 @@ describe('shared limits and segment claims in Redis, across processes', () => {
       'taken over after (ms, lease 1500)': tookOverAfter,
       'second worker: submits / billed s': `${result.submits} / ${result.billedSeconds}`,
       'same task': result.taskId === task.taskId,
+      'polls before the kill (first worker only)': pollsWhileHeld,
     });
     expect(result.error).toBeUndefined();
     expect(submits).toHaveLength(1);
@@ -146,6 +159,65 @@ describe('shared limits and segment claims in Redis, across processes', () => {
     expect(result.submits).toBe(0);
     expect(result.billedSeconds).toBe(0);
   }, 60_000);
+
+  it('an unknown outcome stays unknown fleet-wide: another worker refuses the segment instead of paying again', async () => {
+    sim.reset();
+    const makeWorker = async (name: string) => {
+      const limits = await createRedisLimits({url: redis.url, apiKey: KEY, ...WINDOW, pollMs: 20});
+      const claims = await createRedisClaims({url: redis.url, apiKey: KEY, leaseMs: 1500});
+      const client = createQubicoClient({
+        apiKey: KEY,
+        baseUrl: sim.url,
+        rateLimit: WINDOW,
+        retryBaseDelayMs: 20,
+        retryMaxDelayMs: 50,
+        pollIntervalMs: {min: 100, max: 400},
+        sharedLimits: limits,
+      });
+      const local = createSubmitJournal(path.join(dir, name, 'journal'));
+      const layer = createSegmentClaimLayer({claims, journal: local, baseUrl: client.baseUrl, pollMs: 50});
+      const backend = layer.wrap(createQubicoBackend({client, journal: layer.journal}));
+      return {
+        backend,
+        close: async () => {
+          await client.close();
+          await limits.close();
+          await claims.close();
+        },
+      };
+    };
+    const request = {
+      segmentIndex: 0,
+      proxyPath,
+      durationInSeconds: 2,
+      prompt: 'fleet segment unknown-outcome',
+      negativePrompt: null,
+      steps: 25,
+      seed: 3,
+      outputPath: path.join(dir, 'unknown.wav'),
+      cacheKey: 'unknown-outcome',
+    };
+    const a = await makeWorker('unknown-a');
+    const b = await makeWorker('unknown-b');
+    try {
+      // The submit is read in full, then its connection is cut: the task may exist and be billed.
+      sim.faults.dropNext(1, {kind: 'submit'});
+      const first = await a.backend.generate(request, {logger: silentLogger()}).catch((e: unknown) => e);
+      expect(first).toBeInstanceOf(UnknownSubmitError);
+      const second = await b.backend.generate(request, {logger: silentLogger()}).catch((e: unknown) => e);
+      const submits = sim.requests.filter((r) => r.kind === 'submit');
+      console.table({
+        'worker A': (first as Error).name,
+        'worker B (another journal)': (second as Error).name,
+        'submits at the service': submits.length,
+      });
+      expect(second).toBeInstanceOf(UnknownSubmitError);
+      expect(submits).toHaveLength(1);
+    } finally {
+      await a.close();
+      await b.close();
+    }
+  });
 
   it('Redis down: creating the shared limits fails at once with a message naming the URL, not the password', async () => {
     const port = await freePort();
@@ -158,6 +230,7 @@ describe('shared limits and segment claims in Redis, across processes', () => {
     console.log(`Redis down: failed after ${Date.now() - started} ms: ${message}`);
     expect(message).toContain(`127.0.0.1:${port}`);
     expect(message).toContain('rather than use local limits');
+    expect(message).toContain('ECONNREFUSED');
     expect(message).not.toContain('hunter2');
   });
 });
