@@ -17,8 +17,6 @@ import {
   manifestFolder,
   manifestPath,
 } from '../react/manifest.ts';
-import {createFleetState} from '../state/create-fleet-state.ts';
-import {createS3AudioCache} from '../state/s3-audio-cache.ts';
 import {createSegmentClaimLayer} from '../state/segment-claim-layer.ts';
 import {adoptLegacyJournalEntry} from './adopt-legacy-journal-entry.ts';
 import {applyCrossfade} from './apply-crossfade.ts';
@@ -207,7 +205,14 @@ const setUpBackend = async (o: NormalizedGenerateOptions, name: BackendName): Pr
     o.logger.addSecret(secret);
     webhook = {url: o.webhook.url, secret};
   }
-  const fleet = o.redisUrl ? await createFleetState({redisUrl: o.redisUrl, apiKey, client: o.client}) : null;
+  // ioredis and the AWS SDK are loaded only by the runs that use them.
+  const fleet = o.redisUrl
+    ? await (await import('../state/create-fleet-state.ts')).createFleetState({
+        redisUrl: o.redisUrl,
+        apiKey,
+        client: o.client,
+      })
+    : null;
   const client = createQubicoClient({
     ...o.client,
     apiKey,
@@ -391,7 +396,10 @@ export const runGeneration = async (
         logger.warn(`Cache entry ${key.slice(0, 12)} is corrupt (${why}); generating it again.`),
     });
     const sharedCache = o.cacheUrl
-      ? await createS3AudioCache(localCache, {url: o.cacheUrl, endpoint: o.cacheEndpoint ?? undefined})
+      ? await (await import('../state/s3-audio-cache.ts')).createS3AudioCache(localCache, {
+          url: o.cacheUrl,
+          endpoint: o.cacheEndpoint ?? undefined,
+        })
       : null;
     if (sharedCache) disposeSharedCache = sharedCache.close;
     const cache: AudioCache = sharedCache ?? localCache;
