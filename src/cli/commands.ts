@@ -1,4 +1,5 @@
 import path from 'node:path';
+import {formatTimecode} from '../contract/format-timecode.ts';
 import {MMAudioError, UsageError} from '../errors.ts';
 import type {Logger} from '../log.ts';
 import {generateAudio} from '../pipeline/generate.ts';
@@ -7,7 +8,6 @@ import {PRICE_PER_SECOND_USD} from '../pipeline/plan.ts';
 import {planComposition} from '../pipeline/plan-composition.ts';
 import {renderWithAudio} from '../pipeline/render.ts';
 import {generationSettingsFor, normalizeRenderSettings} from '../pipeline/render-settings.ts';
-import {formatTimecode} from '../react/format-timecode.ts';
 import {startSimulator} from '../simulator/index.ts';
 import {
   findRemotionRoot,

@@ -9,14 +9,14 @@ import type {AudioBackend, BackendName} from '../backends/backend.ts';
 import {createOfflineBackend} from '../backends/offline.ts';
 import {createQubicoBackend} from '../backends/qubico.ts';
 import {UnknownSubmitError} from '../backends/unknown-submit-error.ts';
-import {CostLimitError, UsageError} from '../errors.ts';
 import {
   MANIFEST_VERSION,
   type Manifest,
   type ManifestTake,
   manifestFolder,
   manifestPath,
-} from '../react/manifest.ts';
+} from '../contract/manifest.ts';
+import {CostLimitError, UsageError} from '../errors.ts';
 import {adoptLegacyJournalEntry} from './adopt-legacy-journal-entry.ts';
 import {applyCrossfade} from './apply-crossfade.ts';
 import {

@@ -3,10 +3,10 @@ import type {ChromeMode} from '@remotion/renderer';
 import {normaliseBaseUrl, type QubicoClientOptions} from '../api/client.ts';
 import type {AudioBackend, BackendName} from '../backends/backend.ts';
 import type {UploadProxy} from '../backends/qubico.ts';
+import {MAX_NEGATIVE_PROMPT_LENGTH, MAX_PROMPT_LENGTH, MAX_STEPS, MIN_STEPS} from '../contract/limits.ts';
 import {countChars} from '../contract/prompt-limits.ts';
 import {UsageError} from '../errors.ts';
 import {createLogger, isLogLevel, type Logger, type LogLevel, silentLogger} from '../log.ts';
-import {MAX_NEGATIVE_PROMPT_LENGTH, MAX_PROMPT_LENGTH, MAX_STEPS, MIN_STEPS} from '../react/props-schema.ts';
 import {DEFAULT_OVERLAP_SECONDS, MAX_SEGMENT_SECONDS, MIN_SEGMENT_SECONDS} from './plan.ts';
 import {validateEntryPoint} from './remotion-session.ts';
 

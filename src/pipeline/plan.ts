@@ -1,7 +1,7 @@
 import {UsageError} from '../errors.ts';
 import {layoutSeams, overlapCap, type SeamLayout, shortestBesideOverlap} from './plan-layout.ts';
 
-export {formatTimecode} from '../react/format-timecode.ts';
+export {formatTimecode} from '../contract/format-timecode.ts';
 
 /** What the MMAudio API bills per second of video sent. */
 export const PRICE_PER_SECOND_USD = 0.05;

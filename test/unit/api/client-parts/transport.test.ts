@@ -58,7 +58,9 @@ describe('createTransport over a mock dispatcher', () => {
 
   test('a 429 with Retry-After: 7 waits 7000 ms', async () => {
     const {clock, json, pool} = setup();
-    pool.intercept({path: '/t', method: 'GET'}).reply(429, {message: 'slow down'}, {headers: {'retry-after': '7'}});
+    pool
+      .intercept({path: '/t', method: 'GET'})
+      .reply(429, {message: 'slow down'}, {headers: {'retry-after': '7'}});
     pool.intercept({path: '/t', method: 'GET'}).reply(200, {ok: true});
     await json('GET', '/t', 'poll');
     expect(clock.sleeps).toEqual([7000]);

@@ -4,7 +4,9 @@ import type {Clock} from '../../../../src/api/limiter.ts';
  * Time that moves only when someone sleeps: every sleep is recorded and resolves at once (on the next
  * macrotask), unless its signal aborts first. Waits of minutes run in microseconds.
  */
-export const virtualClock = (start = 1_000_000): Clock & {sleeps: number[]; advance: (ms: number) => void} => {
+export const virtualClock = (
+  start = 1_000_000,
+): Clock & {sleeps: number[]; advance: (ms: number) => void} => {
   let t = start;
   const sleeps: number[] = [];
   return {

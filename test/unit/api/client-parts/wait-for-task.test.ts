@@ -57,7 +57,14 @@ describe('createTaskWaiter over a scripted host and virtual time', () => {
     await nan.waiter.waitForTask('t1', {estimatedTimeSeconds: Number.NaN});
     const negative = setup(['done']);
     await negative.waiter.waitForTask('t1', {estimatedTimeSeconds: -5});
-    console.log('first delay: a day →', day.clock.sleeps[0], '; NaN →', nan.clock.sleeps[0], '; −5 →', negative.clock.sleeps[0]);
+    console.log(
+      'first delay: a day →',
+      day.clock.sleeps[0],
+      '; NaN →',
+      nan.clock.sleeps[0],
+      '; −5 →',
+      negative.clock.sleeps[0],
+    );
     expect(day.clock.sleeps).toEqual([30_000]);
     expect(nan.clock.sleeps).toEqual([2000]);
     expect(negative.clock.sleeps).toEqual([2000]);
