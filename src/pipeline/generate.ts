@@ -16,6 +16,7 @@ import {
   manifestFolder,
   manifestPath,
 } from '../contract/manifest.ts';
+import {PROVIDERS} from '../contract/providers.ts';
 import {CostLimitError, UsageError} from '../errors.ts';
 import {adoptLegacyJournalEntry} from './adopt-legacy-journal-entry.ts';
 import {applyCrossfade} from './apply-crossfade.ts';
@@ -162,6 +163,12 @@ type BackendSetup = {
 const chooseBackendName = (o: NormalizedGenerateOptions): BackendName => {
   if (o.backend && typeof o.backend !== 'string') return o.backend.name;
   if (o.backend) return o.backend;
+  if (o.provider !== null && o.provider !== 'qubico' && o.provider !== 'offline') {
+    throw new UsageError(
+      `Generating with ${PROVIDERS[o.provider].label} is not available in this version: ` +
+        `\`plan --provider ${o.provider}\` shows its segments and bill. Use --provider qubico or --provider offline. Nothing was sent.`,
+    );
+  }
   const key = o.apiKey ?? process.env.QUBICO_API_KEY;
   if (key) return 'qubico';
   o.logger.warn(
