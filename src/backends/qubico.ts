@@ -11,7 +11,7 @@ import type {QubicoTask} from '../api/schema.ts';
 import {VIDEO_MAX_BYTES} from '../contract/video-limits.ts';
 import {MMAudioError} from '../errors.ts';
 import type {Logger} from '../log.ts';
-import {isUnknownOutcome, type JournalBase, type SubmitJournal, submittedAtOf} from '../pipeline/journal.ts';
+import {isUnknownOutcome, type JournalBase, type SubmitJournal, submittedAtOf} from '../state/journal.ts';
 import type {AudioBackend, BackendRequest, BackendResult} from './backend.ts';
 import {UnknownSubmitError} from './unknown-submit-error.ts';
 

@@ -18,6 +18,12 @@ import {
 } from '../contract/manifest.ts';
 import {PROVIDERS} from '../contract/providers.ts';
 import {CostLimitError, UsageError} from '../errors.ts';
+import {
+  createSubmitJournal,
+  findUnknownSubmits,
+  isUnknownOutcome,
+  type UnknownSubmit,
+} from '../state/journal.ts';
 import {adoptLegacyJournalEntry} from './adopt-legacy-journal-entry.ts';
 import {applyCrossfade} from './apply-crossfade.ts';
 import {
@@ -32,7 +38,6 @@ import {
 } from './cache.ts';
 import {type ChunkEncoding, type FramePassArtifact, type RenderedChunk, runFramePass} from './frame-pass.ts';
 import {hashJson} from './hash.ts';
-import {createSubmitJournal, findUnknownSubmits, isUnknownOutcome, type UnknownSubmit} from './journal.ts';
 import {lockRun} from './lock-run.ts';
 import {makeSegmentProxy} from './make-proxy.ts';
 import {normalizeSegmentAudio} from './normalize-audio.ts';
