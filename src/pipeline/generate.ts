@@ -18,6 +18,7 @@ import {
 } from '../contract/manifest.ts';
 import {PROVIDERS} from '../contract/providers.ts';
 import {CostLimitError, UsageError} from '../errors.ts';
+import {createQubicoProvider} from '../providers/qubico/create-qubico-provider.ts';
 import {
   createSubmitJournal,
   findUnknownSubmits,
@@ -243,7 +244,7 @@ const setUpBackend = async (o: NormalizedGenerateOptions, name: BackendName): Pr
     );
   }
   const backend = createQubicoBackend({
-    client,
+    client: createQubicoProvider(client, {webhookSecret: webhook?.secret ?? null}),
     journal: createSubmitJournal(path.join(o.cacheDir, 'journal')),
     maxTaskAttempts: o.maxTaskAttempts,
     taskTimeoutMs: o.taskTimeoutMs,
