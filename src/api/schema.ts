@@ -7,6 +7,7 @@ import {
   MAX_STEPS,
   MIN_STEPS,
 } from '../contract/limits.ts';
+import {QUBICO_MAX_CLIP_SECONDS, QUBICO_USD_PER_SECOND} from '../contract/providers.ts';
 
 /**
  * The Qubico MMAudio contract as zod schemas. Answers are parsed leniently: fields the service adds later
@@ -22,8 +23,8 @@ export const STEPS_MIN = MIN_STEPS;
 export const STEPS_MAX = MAX_STEPS;
 export const STEPS_DEFAULT = DEFAULT_STEPS;
 export const SEED_MAX = MAX_SEED;
-export const VIDEO_MAX_SECONDS = 60;
-export const USD_PER_VIDEO_SECOND = 0.05;
+export const VIDEO_MAX_SECONDS = QUBICO_MAX_CLIP_SECONDS;
+export const USD_PER_VIDEO_SECOND = QUBICO_USD_PER_SECOND;
 
 /** What a caller asks for; `validateInput` turns it into the request body's `input`. */
 export type MmaudioInput = {

@@ -38,6 +38,10 @@ export type ProviderFacts = {
   canCancel: boolean;
 };
 
+/** Qubico's price and longest clip, named: the pipeline's defaults and the simulator's bill use them. */
+export const QUBICO_USD_PER_SECOND = 0.05;
+export const QUBICO_MAX_CLIP_SECONDS = 60;
+
 export const PROVIDERS: Readonly<Record<ProviderName, ProviderFacts>> = {
   qubico: {
     name: 'qubico',
@@ -45,8 +49,8 @@ export const PROVIDERS: Readonly<Record<ProviderName, ProviderFacts>> = {
     keyEnv: 'QUBICO_API_KEY',
     baseUrlEnv: 'QUBICO_BASE_URL',
     defaultBaseUrl: 'https://api.qubico.ai',
-    maxClipSeconds: 60,
-    price: {kind: 'per-video-second', usdPerSecond: 0.05},
+    maxClipSeconds: QUBICO_MAX_CLIP_SECONDS,
+    price: {kind: 'per-video-second', usdPerSecond: QUBICO_USD_PER_SECOND},
     accepts: {inline: true, url: true},
     takesDuration: false,
     resultFormat: 'wav',

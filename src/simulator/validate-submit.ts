@@ -8,12 +8,13 @@ import {
   MAX_STEPS,
   MIN_STEPS,
 } from '../contract/limits.ts';
+import {QUBICO_MAX_CLIP_SECONDS} from '../contract/providers.ts';
 import {ApiFailure} from './http-reply.ts';
 
 export const MODEL = 'Qubico/mmaudio';
 const PROMPT_MAX = MAX_PROMPT_LENGTH;
 const NEGATIVE_PROMPT_MAX = MAX_NEGATIVE_PROMPT_LENGTH;
-const MAX_SECONDS = 60;
+const MAX_SECONDS = QUBICO_MAX_CLIP_SECONDS;
 const DURATION_TOLERANCE_SECONDS = 0.1;
 
 export type SubmitInput = {
