@@ -1,5 +1,5 @@
 import {z} from 'zod';
-import {NEGATIVE_PROMPT_MAX_CHARS, PROMPT_MAX_CHARS} from './prompt-limits.ts';
+import {MAX_NEGATIVE_PROMPT_LENGTH, MAX_PROMPT_LENGTH, MAX_STEPS, MIN_STEPS} from './limits.ts';
 
 /**
  * Props a composition can carry under the key `mmaudio`, so the prompt, negative prompt, steps, seed and
@@ -9,11 +9,13 @@ import {NEGATIVE_PROMPT_MAX_CHARS, PROMPT_MAX_CHARS} from './prompt-limits.ts';
  * const schema = z.object({title: z.string(), mmaudio: mmaudioPropsSchema});
  * ```
  */
-export const MAX_PROMPT_LENGTH = PROMPT_MAX_CHARS;
-export const MAX_NEGATIVE_PROMPT_LENGTH = NEGATIVE_PROMPT_MAX_CHARS;
-export const MIN_STEPS = 20;
-export const MAX_STEPS = 50;
-export const DEFAULT_STEPS = 25;
+export {
+  DEFAULT_STEPS,
+  MAX_NEGATIVE_PROMPT_LENGTH,
+  MAX_PROMPT_LENGTH,
+  MAX_STEPS,
+  MIN_STEPS,
+} from './limits.ts';
 
 export const mmaudioSceneSchema = z.object({
   /** First frame of the scene; the scene lasts until the next scene's `from`. */
