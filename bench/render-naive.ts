@@ -7,7 +7,6 @@ import {MMAUDIO_MODEL} from '../src/api/schema.ts';
 import {createQubicoBackend} from '../src/backends/qubico.ts';
 import {silentLogger} from '../src/log.ts';
 import {computeCacheKey, serviceIdentity} from '../src/pipeline/cache.ts';
-import {createSubmitJournal} from '../src/pipeline/journal.ts';
 import {makeSegmentProxy, type SegmentProxy} from '../src/pipeline/make-proxy.ts';
 import {normalizeSegmentAudio} from '../src/pipeline/normalize-audio.ts';
 import {normalizeGenerateOptions} from '../src/pipeline/options.ts';
@@ -15,6 +14,7 @@ import {publishManifest} from '../src/pipeline/publish.ts';
 import {resolveBrowser} from '../src/pipeline/resolve-browser.ts';
 import {planForComposition} from '../src/pipeline/segment-params.ts';
 import {MANIFEST_VERSION, type Manifest, manifestFolder} from '../src/react/manifest.ts';
+import {createSubmitJournal} from '../src/state/journal.ts';
 
 /** Scale of the naive design's low-resolution reference render (1280×720 → 384×216). */
 export const REFERENCE_SCALE = 0.3;

@@ -41,6 +41,8 @@ export {createQubicoBackend, SegmentGenerationError} from './backends/qubico.ts'
 export type {UnknownSubmitSegment} from './backends/unknown-submit-error.ts';
 export {UnknownSubmitError} from './backends/unknown-submit-error.ts';
 export {main} from './cli/main.ts';
+export type {BillEstimate, PriceModel, ProviderFacts, ProviderName} from './contract/providers.ts';
+export {billFor, maxSegmentSecondsFor, PROVIDERS, providerNames} from './contract/providers.ts';
 export {CostLimitError, MMAudioError, UsageError} from './errors.ts';
 export type {Logger, LogLevel} from './log.ts';
 export {createLogger} from './log.ts';
@@ -53,6 +55,14 @@ export type {CompositionPlan} from './pipeline/plan-composition.ts';
 export {planComposition} from './pipeline/plan-composition.ts';
 export type {RenderWithAudioOptions, RenderWithAudioResult} from './pipeline/render.ts';
 export {renderWithAudio} from './pipeline/render.ts';
+export type {MmaudioProvider, ProviderInput, ProviderTask} from './providers/provider.ts';
+export {createQubicoProvider} from './providers/qubico/create-qubico-provider.ts';
+export type {ProviderChoice} from './providers/select-provider.ts';
+export {selectProvider} from './providers/select-provider.ts';
+export {ed25519KeysOf, verifyFalWebhook} from './providers/verify-fal-webhook.ts';
+export {verifyPlainSecret} from './providers/verify-plain-secret.ts';
+export {signStandardWebhook, verifyStandardWebhook} from './providers/verify-standard-webhook.ts';
+export type {WebhookCall, WebhookVerdict} from './providers/webhook-verdict.ts';
 export type {
   RecordedRequest,
   SimulatedTask,

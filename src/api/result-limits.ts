@@ -1,3 +1,4 @@
+import {PIPELINE_MAX_SEGMENT_SECONDS} from '../contract/providers.ts';
 import type {WavFormat} from '../wav/wav.ts';
 
 /** Sample rates a result may have; anything else is refused before it is decoded or resampled. */
@@ -15,7 +16,7 @@ const DURATION_FACTOR = 2;
 const DURATION_SLACK_SECONDS = 10;
 
 /** The API's longest segment: the limits of a download whose segment length is not known. */
-export const MAX_SEGMENT_SECONDS_FOR_LIMITS = 60;
+export const MAX_SEGMENT_SECONDS_FOR_LIMITS = PIPELINE_MAX_SEGMENT_SECONDS;
 
 /** Largest task object (JSON) read from the API: a task with a few result URLs is a few kB. */
 export const MAX_TASK_JSON_BYTES = 1024 * 1024;

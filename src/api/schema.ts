@@ -1,4 +1,13 @@
 import {z} from 'zod';
+import {
+  DEFAULT_STEPS,
+  MAX_NEGATIVE_PROMPT_LENGTH,
+  MAX_PROMPT_LENGTH,
+  MAX_SEED,
+  MAX_STEPS,
+  MIN_STEPS,
+} from '../contract/limits.ts';
+import {QUBICO_MAX_CLIP_SECONDS, QUBICO_USD_PER_SECOND} from '../contract/providers.ts';
 
 /**
  * The Qubico MMAudio contract as zod schemas. Answers are parsed leniently: fields the service adds later
@@ -8,13 +17,14 @@ import {z} from 'zod';
 
 export const MMAUDIO_MODEL = 'Qubico/mmaudio';
 
-export {NEGATIVE_PROMPT_MAX_CHARS, PROMPT_MAX_CHARS} from '../contract/prompt-limits.ts';
-export const STEPS_MIN = 20;
-export const STEPS_MAX = 50;
-export const STEPS_DEFAULT = 25;
-export const SEED_MAX = Number.MAX_SAFE_INTEGER;
-export const VIDEO_MAX_SECONDS = 60;
-export const USD_PER_VIDEO_SECOND = 0.05;
+export const PROMPT_MAX_CHARS = MAX_PROMPT_LENGTH;
+export const NEGATIVE_PROMPT_MAX_CHARS = MAX_NEGATIVE_PROMPT_LENGTH;
+export const STEPS_MIN = MIN_STEPS;
+export const STEPS_MAX = MAX_STEPS;
+export const STEPS_DEFAULT = DEFAULT_STEPS;
+export const SEED_MAX = MAX_SEED;
+export const VIDEO_MAX_SECONDS = QUBICO_MAX_CLIP_SECONDS;
+export const USD_PER_VIDEO_SECOND = QUBICO_USD_PER_SECOND;
 
 /** What a caller asks for; `validateInput` turns it into the request body's `input`. */
 export type MmaudioInput = {

@@ -7,11 +7,12 @@ import {
   SubmitOutcomeUnknownError,
   TaskFailedError,
 } from '../api/errors.ts';
-import type {QubicoTask} from '../api/schema.ts';
 import {VIDEO_MAX_BYTES} from '../contract/video-limits.ts';
 import {MMAudioError} from '../errors.ts';
 import type {Logger} from '../log.ts';
-import {isUnknownOutcome, type JournalBase, type SubmitJournal, submittedAtOf} from '../pipeline/journal.ts';
+import type {MmaudioProvider, ProviderTask} from '../providers/provider.ts';
+import {createQubicoProvider} from '../providers/qubico/create-qubico-provider.ts';
+import {isUnknownOutcome, type JournalBase, type SubmitJournal, submittedAtOf} from '../state/journal.ts';
 import type {AudioBackend, BackendRequest, BackendResult} from './backend.ts';
 import {UnknownSubmitError} from './unknown-submit-error.ts';
 
@@ -19,7 +20,8 @@ import {UnknownSubmitError} from './unknown-submit-error.ts';
 export type UploadProxy = (file: string, info: {segmentIndex: number; bytes: number}) => Promise<string>;
 
 export type QubicoBackendOptions = {
-  client: QubicoClient;
+  /** The hosted service: any provider, or a Qubico client (put behind the provider interface). */
+  client: MmaudioProvider | QubicoClient;
   /** Where submits are recorded so a killed run resumes its tasks instead of paying again. */
   journal: SubmitJournal;
   /** Attempts per segment when the service reports the task failed. Default 3 (2 resubmits). */
@@ -52,7 +54,9 @@ export class SegmentGenerationError extends MMAudioError {
  * be downloaded.
  */
 export const createQubicoBackend = (options: QubicoBackendOptions): AudioBackend => {
-  const {client, journal} = options;
+  const {journal} = options;
+  const client: MmaudioProvider =
+    'facts' in options.client ? options.client : createQubicoProvider(options.client, {webhookSecret: null});
   const maxTaskAttempts = options.maxTaskAttempts ?? 3;
   const maxDownloadAttempts = options.maxDownloadAttempts ?? 3;
   const taskTimeoutMs = options.taskTimeoutMs ?? 20 * 60_000;
@@ -87,17 +91,17 @@ export const createQubicoBackend = (options: QubicoBackendOptions): AudioBackend
 
   const download = async (
     request: BackendRequest,
-    task: QubicoTask,
+    task: ProviderTask,
     logger: Logger,
     signal?: AbortSignal,
   ): Promise<void> => {
     let current = task;
     for (let attempt = 1; ; attempt++) {
-      const results = current.results ?? [];
+      const results = current.resultUrls;
       if (results.length === 0) {
         throw new SegmentGenerationError(
           request.segmentIndex,
-          `task ${current.task_id} completed without a result`,
+          `task ${current.taskId} completed without a result`,
         );
       }
       if (results.length > 1) {
@@ -106,7 +110,7 @@ export const createQubicoBackend = (options: QubicoBackendOptions): AudioBackend
         );
       }
       try {
-        await client.downloadResult(results[0].url, request.outputPath, {
+        await client.downloadResult(results[0], request.outputPath, {
           signal,
           segmentSeconds: request.durationInSeconds,
         });
@@ -117,14 +121,14 @@ export const createQubicoBackend = (options: QubicoBackendOptions): AudioBackend
           // Too large, an impossible sample rate, far too long: the same URL would answer the same.
           throw new SegmentGenerationError(
             request.segmentIndex,
-            `${err.message} (task ${current.task_id}; it stays in the journal)`,
+            `${err.message} (task ${current.taskId}; it stays in the journal)`,
             {cause: err},
           );
         }
         if (attempt >= maxDownloadAttempts) {
           throw new SegmentGenerationError(
             request.segmentIndex,
-            `could not download the result of task ${current.task_id} after ${attempt} attempts: ${
+            `could not download the result of task ${current.taskId} after ${attempt} attempts: ${
               err instanceof Error ? err.message : String(err)
             }. The task stays in the journal: the next run downloads it without paying again.`,
             {cause: err},
@@ -134,7 +138,7 @@ export const createQubicoBackend = (options: QubicoBackendOptions): AudioBackend
           `Segment ${request.segmentIndex + 1}: download failed (${err instanceof InvalidResultError ? 'incomplete wav' : err instanceof Error ? err.message : String(err)}); reading the task again.`,
         );
         // A fresh read of the task may carry a new (e.g. re-signed) result URL.
-        current = await client.getTask(current.task_id, {signal});
+        current = await client.getTask(current.taskId, {signal});
       }
     }
   };
@@ -181,7 +185,7 @@ export const createQubicoBackend = (options: QubicoBackendOptions): AudioBackend
             }
             const video = await videoFor(request);
             submittedAt = await journal.recordIntent(base);
-            let task: QubicoTask;
+            let task: ProviderTask;
             try {
               task = await client.submit(
                 {
@@ -190,6 +194,7 @@ export const createQubicoBackend = (options: QubicoBackendOptions): AudioBackend
                   negativePrompt: request.negativePrompt,
                   steps: request.steps,
                   seed: request.seed,
+                  durationInSeconds: request.durationInSeconds,
                 },
                 {signal},
               );
@@ -207,8 +212,8 @@ export const createQubicoBackend = (options: QubicoBackendOptions): AudioBackend
               throw err;
             }
             submits++;
-            taskId = task.task_id;
-            estimatedTimeSeconds = task.estimated_time ?? null;
+            taskId = task.taskId;
+            estimatedTimeSeconds = task.estimatedTimeSeconds;
             await journal.recordSubmitted({...base, taskId, estimatedTimeSeconds, submittedAt});
             logger.verbose(`${label}: submitted task ${taskId}.`);
           }
@@ -217,7 +222,7 @@ export const createQubicoBackend = (options: QubicoBackendOptions): AudioBackend
               signal,
               timeoutMs: taskTimeoutMs,
               estimatedTimeSeconds,
-              onUpdate: (t) => logger.trace(`${label}: task ${t.task_id} is ${t.status}`),
+              onUpdate: (t) => logger.trace(`${label}: task ${t.taskId} is ${t.status}`),
             });
             return {kind: 'completed' as const, task: done};
           } catch (err) {
@@ -273,7 +278,7 @@ export const createQubicoBackend = (options: QubicoBackendOptions): AudioBackend
       await download(request, outcome.task, logger, signal);
       return {
         wavPath: request.outputPath,
-        taskId: outcome.task.task_id,
+        taskId: outcome.task.taskId,
         // A resumed task was billed by the run that submitted it.
         billedSeconds: submits > 0 ? request.durationInSeconds : 0,
         submits,

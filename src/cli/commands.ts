@@ -1,13 +1,14 @@
 import path from 'node:path';
+import {formatTimecode} from '../contract/format-timecode.ts';
+import {type BillEstimate, billFor, PROVIDERS} from '../contract/providers.ts';
 import {MMAudioError, UsageError} from '../errors.ts';
 import type {Logger} from '../log.ts';
 import {generateAudio} from '../pipeline/generate.ts';
 import type {GenerateAudioOptions} from '../pipeline/options.ts';
-import {PRICE_PER_SECOND_USD} from '../pipeline/plan.ts';
 import {planComposition} from '../pipeline/plan-composition.ts';
 import {renderWithAudio} from '../pipeline/render.ts';
 import {generationSettingsFor, normalizeRenderSettings} from '../pipeline/render-settings.ts';
-import {formatTimecode} from '../react/format-timecode.ts';
+import {providerKeysFromEnv, selectProvider} from '../providers/select-provider.ts';
 import {startSimulator} from '../simulator/index.ts';
 import {
   findRemotionRoot,
@@ -26,7 +27,8 @@ export type CliContext = {
   signal: AbortSignal;
 };
 
-const usd = (n: number) => `$${n.toFixed(2)}`;
+// Sub-cent prices (PiAPI, fal per second) keep their digits: $0.0005, not $0.00.
+const usd = (n: number) => (n > 0 && n < 0.01 ? `$${Number(n.toPrecision(2))}` : `$${n.toFixed(2)}`);
 const seconds = (n: number) => `${Number.isInteger(n) ? n : n.toFixed(1)} s`;
 
 const needArgs = (command: string, positionals: string[], min: number, max: number, usage: string) => {
@@ -85,7 +87,15 @@ export const optionsFromFlags = (
   takes: flags.takes,
   maxSegmentSeconds: flags.maxSegmentSeconds,
   overlapSeconds: flags.overlapSeconds,
-  backend: flags.backend,
+  backend: flags.backend === 'qubico' || flags.backend === 'offline' ? flags.backend : undefined,
+  // The provider variables are kept out of process.env (and so of child processes): choose here, from
+  // the copy the CLI holds.
+  provider:
+    selectProvider({
+      provider: flags.provider ?? null,
+      backend: flags.backend ?? null,
+      keys: providerKeysFromEnv(ctx.providerEnv),
+    }) ?? undefined,
   apiKey: ctx.providerEnv.QUBICO_API_KEY,
   baseUrl: ctx.providerEnv.QUBICO_BASE_URL,
   publicDir: flags.publicDir,
@@ -136,7 +146,7 @@ export const planCommand = async (
     `${id}: ${seconds(Math.round(plan.durationInSeconds * 100) / 100)} at ${plan.fps} fps (${plan.durationInFrames} frames), ${result.width}×${result.height}`,
   );
   out(
-    `${plan.segments.length} segment${plan.segments.length === 1 ? '' : 's'} of at most ${plan.maxSegmentSeconds} s, overlap ${plan.overlapFrames} frame${plan.overlapFrames === 1 ? '' : 's'}` +
+    `${plan.segments.length} segment${plan.segments.length === 1 ? '' : 's'} of at most ${plan.maxSegmentSeconds} s, overlap ${plan.overlapFrames} frame${plan.overlapFrames === 1 ? '' : 's'}, for ${PROVIDERS[result.provider].label}` +
       (result.takes > 1 ? `, ${result.takes} takes (seeds) each, each billed` : ''),
   );
   out();
@@ -146,7 +156,7 @@ export const planCommand = async (
     `${formatTimecode(s.startFrame / plan.fps)}–${formatTimecode(s.endFrame / plan.fps)}`,
     `${s.durationInSeconds.toFixed(2)} s`,
     `${s.fadeInFrames}/${s.fadeOutFrames}`,
-    usd(s.durationInSeconds * PRICE_PER_SECOND_USD * result.takes),
+    costCell(billFor(result.provider, s.durationInSeconds * result.takes)),
     (result.params[s.index].prompt ?? '(no prompt)').replace(/\s+/g, ' ').slice(0, 60),
   ]);
   const header = ['#', 'Frames', 'Time', 'Length', 'Fade in/out', 'Cost', 'Prompt'];
@@ -161,11 +171,21 @@ export const planCommand = async (
   out();
   for (const w of plan.warnings) ctx.logger.warn(w);
   const takes = result.takes > 1 ? ` × ${result.takes} takes` : '';
+  const bill = billFor(result.provider, plan.billedSeconds * result.takes);
+  const billed = seconds(Math.round(plan.billedSeconds * 100) / 100);
+  const provider = PROVIDERS[result.provider].label;
   out(
-    `Billed if nothing is cached: ${seconds(Math.round(plan.billedSeconds * 100) / 100)}${takes} × ${usd(PRICE_PER_SECOND_USD)} = ${usd(result.costUsd)}. Cached ${result.takes > 1 ? 'takes' : 'segments'} cost nothing. Nothing was sent.`,
+    bill.kind === 'exact'
+      ? `Billed if nothing is cached: ${billed}${takes} × ${usd(bill.usdPerSecond)} = ${usd(bill.usd)} (${provider}). Cached ${result.takes > 1 ? 'takes' : 'segments'} cost nothing. Nothing was sent.`
+      : bill.kind === 'estimate'
+        ? `Billed if nothing is cached (${provider}): about ${usd(bill.usd)} for ${billed}${takes} of video, ${bill.note}. Nothing was sent.`
+        : `${billed}${takes} of video would be sent to ${provider}; ${bill.note}. Nothing was sent.`,
   );
   return 0;
 };
+
+const costCell = (bill: BillEstimate): string =>
+  bill.kind === 'unknown' ? 'GPU time' : `${bill.kind === 'estimate' ? '~' : ''}${usd(bill.usd)}`;
 
 const billLine = (r: {billedSeconds: number; cachedSeconds: number; costUsd: number; backend: string}) =>
   r.backend === 'qubico'

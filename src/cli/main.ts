@@ -36,7 +36,10 @@ Options
   --props <json|file>           input props, as in Remotion
   --max-segment-seconds <1-60>  longest segment sent to the API (default 60)
   --overlap-seconds <s>         crossfade between segments (default 0.5; billed twice, capped at 2 %)
-  --backend qubico|offline      default: qubico when QUBICO_API_KEY is set, else offline
+  --provider qubico|piapi|fal|replicate|offline
+                                the service to use (and to plan and price for); default: the one whose key is
+                                set, offline when none (two keys set: choose, nothing is sent)
+  --backend <name>              alias of --provider
   --public-dir <dir>            default public
   --cache-dir <dir>             cache and submit journal (default .mmaudio-cache)
   --max-cost <usd>              refuse a run that would bill more, before any request
@@ -84,6 +87,7 @@ the config file over Remotion's default. Config.overrideWebpackConfig() applies 
 
 Environment
   QUBICO_API_KEY, QUBICO_BASE_URL (default https://api.qubico.ai), QUBICO_WEBHOOK_SECRET,
+  PIAPI_API_KEY, FAL_KEY, REPLICATE_API_TOKEN (and PIAPI_BASE_URL, FAL_BASE_URL, REPLICATE_BASE_URL),
   REMOTION_BROWSER_EXECUTABLE, REMOTION_MMAUDIO_STATE_DIR (daily request counter and request window)
 
 Exit codes: 0 done, 1 runtime failure, 2 bad usage or input (nothing was sent), 130 cancelled (Ctrl-C).

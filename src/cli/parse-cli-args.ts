@@ -2,6 +2,7 @@ import {existsSync, readFileSync} from 'node:fs';
 import {parseArgs} from 'node:util';
 import {UsageError} from '../errors.ts';
 import {isLogLevel, type LogLevel} from '../log.ts';
+import {isProviderChoice, type ProviderChoice, providerChoices} from '../providers/select-provider.ts';
 
 /** Every flag the CLI knows, kebab-case like Remotion's. */
 const flagSpec = {
@@ -14,6 +15,7 @@ const flagSpec = {
   'max-segment-seconds': {type: 'string'},
   'overlap-seconds': {type: 'string'},
   backend: {type: 'string'},
+  provider: {type: 'string'},
   'public-dir': {type: 'string'},
   'cache-dir': {type: 'string'},
   'max-cost': {type: 'string'},
@@ -96,7 +98,9 @@ export type CliFlags = {
   props?: Record<string, unknown>;
   maxSegmentSeconds?: number;
   overlapSeconds?: number;
-  backend?: 'qubico' | 'offline';
+  /** Alias of `provider` (the older name). */
+  backend?: ProviderChoice;
+  provider?: ProviderChoice;
   publicDir?: string;
   cacheDir?: string;
   maxCost?: number;
@@ -173,8 +177,13 @@ export const parseCliArgs = (argv: string[]): ParsedCli => {
   if (!isLogLevel(log)) {
     throw new UsageError(`--log must be one of trace, verbose, info, warn, error; got "${log}".`);
   }
-  if (v.backend !== undefined && v.backend !== 'qubico' && v.backend !== 'offline') {
-    throw new UsageError(`--backend must be qubico or offline, got "${v.backend}".`);
+  for (const [flag, value] of [
+    ['--provider', v.provider],
+    ['--backend', v.backend],
+  ] as const) {
+    if (value !== undefined && !isProviderChoice(value)) {
+      throw new UsageError(`${flag} must be one of ${providerChoices.join(', ')}, got "${value}".`);
+    }
   }
   if (
     v['chrome-mode'] !== undefined &&
@@ -226,6 +235,7 @@ export const parseCliArgs = (argv: string[]): ParsedCli => {
       maxSegmentSeconds: toNumber('max-segment-seconds', v['max-segment-seconds']),
       overlapSeconds: toNumber('overlap-seconds', v['overlap-seconds']),
       backend: v.backend as CliFlags['backend'],
+      provider: v.provider as CliFlags['provider'],
       publicDir: v['public-dir'],
       cacheDir: v['cache-dir'],
       maxCost: toNumber('max-cost', v['max-cost']),

@@ -85,7 +85,6 @@ export type CacheEntryMeta = z.infer<typeof entryMetaSchema>;
 export type CacheEntry = CacheEntryMeta & {wavPath: string};
 
 export type AudioCache = {
-  readonly directory: string;
   /** The entry, verified (metadata parses, wav exists with the recorded size and hash); else null. */
   get(cacheKey: string): Promise<CacheEntry | null>;
   /** Copies `wavFile` into the cache and records its metadata; returns the stored entry. */
@@ -96,8 +95,6 @@ export type AudioCache = {
   ): Promise<CacheEntry>;
   getSeed(autoSeedKey: string): Promise<number | null>;
   putSeed(autoSeedKey: string, seed: number): Promise<void>;
-  /** A scratch path inside the cache directory (same filesystem, so renames into the cache are atomic). */
-  scratchPath(name: string): string;
 };
 
 const seedSchema = z.object({seed: z.number().int().nonnegative()});
@@ -118,7 +115,6 @@ export const createAudioCache = (
   };
 
   return {
-    directory,
     async get(cacheKey) {
       let raw: string;
       try {
@@ -177,9 +173,6 @@ export const createAudioCache = (
     },
     async putSeed(autoSeedKey, seed) {
       await writeFileAtomic(path.join(seedDir, `${autoSeedKey}.json`), `${JSON.stringify({seed})}\n`);
-    },
-    scratchPath(name) {
-      return path.join(directory, 'tmp', name);
     },
   };
 };

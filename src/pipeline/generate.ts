@@ -9,14 +9,22 @@ import type {AudioBackend, BackendName} from '../backends/backend.ts';
 import {createOfflineBackend} from '../backends/offline.ts';
 import {createQubicoBackend} from '../backends/qubico.ts';
 import {UnknownSubmitError} from '../backends/unknown-submit-error.ts';
-import {CostLimitError, UsageError} from '../errors.ts';
 import {
   MANIFEST_VERSION,
   type Manifest,
   type ManifestTake,
   manifestFolder,
   manifestPath,
-} from '../react/manifest.ts';
+} from '../contract/manifest.ts';
+import {PROVIDERS} from '../contract/providers.ts';
+import {CostLimitError, UsageError} from '../errors.ts';
+import {createQubicoProvider} from '../providers/qubico/create-qubico-provider.ts';
+import {
+  createSubmitJournal,
+  findUnknownSubmits,
+  isUnknownOutcome,
+  type UnknownSubmit,
+} from '../state/journal.ts';
 import {createSegmentClaimLayer} from '../state/segment-claim-layer.ts';
 import {adoptLegacyJournalEntry} from './adopt-legacy-journal-entry.ts';
 import {applyCrossfade} from './apply-crossfade.ts';
@@ -32,7 +40,6 @@ import {
 } from './cache.ts';
 import {type ChunkEncoding, type FramePassArtifact, type RenderedChunk, runFramePass} from './frame-pass.ts';
 import {hashJson} from './hash.ts';
-import {createSubmitJournal, findUnknownSubmits, isUnknownOutcome, type UnknownSubmit} from './journal.ts';
 import {lockRun} from './lock-run.ts';
 import {makeSegmentProxy} from './make-proxy.ts';
 import {normalizeSegmentAudio} from './normalize-audio.ts';
@@ -163,6 +170,12 @@ type BackendSetup = {
 const chooseBackendName = (o: NormalizedGenerateOptions): BackendName => {
   if (o.backend && typeof o.backend !== 'string') return o.backend.name;
   if (o.backend) return o.backend;
+  if (o.provider !== null && o.provider !== 'qubico' && o.provider !== 'offline') {
+    throw new UsageError(
+      `Generating with ${PROVIDERS[o.provider].label} is not available in this version: ` +
+        `\`plan --provider ${o.provider}\` shows its segments and bill. Use --provider qubico or --provider offline. Nothing was sent.`,
+    );
+  }
   const key = o.apiKey ?? process.env.QUBICO_API_KEY;
   if (key) return 'qubico';
   o.logger.warn(
@@ -246,7 +259,7 @@ const setUpBackend = async (o: NormalizedGenerateOptions, name: BackendName): Pr
     ? createSegmentClaimLayer({claims: fleet.claims, journal: localJournal, baseUrl: client.baseUrl})
     : null;
   const qubico = createQubicoBackend({
-    client,
+    client: createQubicoProvider(client, {webhookSecret: webhook?.secret ?? null}),
     journal: claimLayer?.journal ?? localJournal,
     maxTaskAttempts: o.maxTaskAttempts,
     taskTimeoutMs: o.taskTimeoutMs,

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import {manifestFolder} from '../react/manifest.ts';
+import {manifestFolder} from '../contract/manifest.ts';
 import {acquireLocks, type HeldLock} from '../state/run-lock.ts';
 import type {NormalizedGenerateOptions} from './options.ts';
 

@@ -1,10 +1,7 @@
 import {open, readFile} from 'node:fs/promises';
 import path from 'node:path';
-import {
-  type GeneratedAudioPlacement,
-  PLACEMENT_ARTIFACT_PREFIX,
-} from '../react/generated-audio-placement.tsx';
-import type {Manifest} from '../react/manifest.ts';
+import type {Manifest} from '../contract/manifest.ts';
+import {type GeneratedAudioPlacement, PLACEMENT_ARTIFACT_PREFIX} from '../contract/placement.ts';
 import {decodeWav, parseWavHeader} from '../wav/wav.ts';
 import type {FramePassArtifact, RenderedChunk} from './frame-pass.ts';
 

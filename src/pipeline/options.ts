@@ -3,10 +3,17 @@ import type {ChromeMode} from '@remotion/renderer';
 import {normaliseBaseUrl, type QubicoClientOptions} from '../api/client.ts';
 import type {AudioBackend, BackendName} from '../backends/backend.ts';
 import type {UploadProxy} from '../backends/qubico.ts';
-import {countChars} from '../contract/prompt-limits.ts';
+import {
+  countCharacters,
+  MAX_NEGATIVE_PROMPT_LENGTH,
+  MAX_PROMPT_LENGTH,
+  MAX_STEPS,
+  MIN_STEPS,
+} from '../contract/limits.ts';
+import {maxSegmentSecondsFor, type ProviderName} from '../contract/providers.ts';
 import {UsageError} from '../errors.ts';
 import {createLogger, isLogLevel, type Logger, type LogLevel, silentLogger} from '../log.ts';
-import {MAX_NEGATIVE_PROMPT_LENGTH, MAX_PROMPT_LENGTH, MAX_STEPS, MIN_STEPS} from '../react/props-schema.ts';
+import {type ProviderChoice, providerKeysFromEnv, selectProvider} from '../providers/select-provider.ts';
 import {DEFAULT_OVERLAP_SECONDS, MAX_SEGMENT_SECONDS, MIN_SEGMENT_SECONDS} from './plan.ts';
 import {validateEntryPoint} from './remotion-session.ts';
 
@@ -56,6 +63,13 @@ export type GenerateAudioOptions = {
    * AudioBackend. Default: `qubico` when an API key is set (option or QUBICO_API_KEY), else `offline`.
    */
   backend?: BackendName | AudioBackend;
+  /**
+   * The hosted service: `qubico`, `piapi`, `fal`, `replicate`, or `offline`. `backend` is its alias (and
+   * the way to pass your own AudioBackend). Default: the service whose key is set (QUBICO_API_KEY,
+   * PIAPI_API_KEY, FAL_KEY, REPLICATE_API_TOKEN); more than one set → UsageError, nothing sent; none →
+   * offline. The plan's segment limit is the provider's longest clip, capped by `maxSegmentSeconds`.
+   */
+  provider?: ProviderChoice;
   /** Default QUBICO_API_KEY. Never logged. */
   apiKey?: string;
   /** Default QUBICO_BASE_URL, else https://api.qubico.ai. */
@@ -131,6 +145,10 @@ export type NormalizedGenerateOptions = {
   maxSegmentSeconds: number;
   overlapSeconds: number;
   backend: BackendName | AudioBackend | null;
+  /** The service chosen or found by its key; null: no key set (offline) or a custom backend. */
+  provider: ProviderChoice | null;
+  /** The service whose limits and prices the plan uses (qubico when none is chosen). */
+  planProvider: ProviderName;
   apiKey: string | null;
   baseUrl: string | null;
   webhook: {url: string; host: string; port: number; secret: string | null} | null;
@@ -191,13 +209,14 @@ export const normalizeGenerateOptions = (options: GenerateAudioOptions): Normali
     if (typeof options.prompt !== 'string' || options.prompt.trim().length === 0) {
       throw new UsageError('--prompt must be a non-empty string.');
     }
-    const n = countChars(options.prompt.trim());
+    const n = countCharacters(options.prompt.trim());
     if (n > MAX_PROMPT_LENGTH) {
       throw new UsageError(`--prompt is ${n} characters; the API accepts at most ${MAX_PROMPT_LENGTH}.`);
     }
   }
   if (options.negativePrompt !== undefined) {
-    const n = typeof options.negativePrompt === 'string' ? countChars(options.negativePrompt.trim()) : -1;
+    const n =
+      typeof options.negativePrompt === 'string' ? countCharacters(options.negativePrompt.trim()) : -1;
     if (n < 0 || n > MAX_NEGATIVE_PROMPT_LENGTH) {
       throw new UsageError(
         `--negative-prompt must be a string of at most ${MAX_NEGATIVE_PROMPT_LENGTH} characters${n < 0 ? '' : `, got ${n}`}.`,
@@ -221,16 +240,27 @@ export const normalizeGenerateOptions = (options: GenerateAudioOptions): Normali
   if (!Number.isInteger(takes) || takes < 1 || takes > MAX_TAKES) {
     throw new UsageError(`--takes must be an integer from 1 to ${MAX_TAKES}, got ${options.takes}.`);
   }
-  const maxSegmentSeconds = options.maxSegmentSeconds ?? MAX_SEGMENT_SECONDS;
+  const requestedMaxSegmentSeconds = options.maxSegmentSeconds ?? MAX_SEGMENT_SECONDS;
   if (
-    !finite(maxSegmentSeconds) ||
-    maxSegmentSeconds < MIN_SEGMENT_SECONDS ||
-    maxSegmentSeconds > MAX_SEGMENT_SECONDS
+    !finite(requestedMaxSegmentSeconds) ||
+    requestedMaxSegmentSeconds < MIN_SEGMENT_SECONDS ||
+    requestedMaxSegmentSeconds > MAX_SEGMENT_SECONDS
   ) {
     throw new UsageError(
       `--max-segment-seconds must be between ${MIN_SEGMENT_SECONDS} and ${MAX_SEGMENT_SECONDS}, got ${options.maxSegmentSeconds}.`,
     );
   }
+  const provider =
+    options.backend !== undefined && typeof options.backend !== 'string'
+      ? null
+      : selectProvider({
+          provider: options.provider ?? null,
+          backend: options.backend ?? null,
+          keys: providerKeysFromEnv(process.env, options.apiKey),
+        });
+  const planProvider: ProviderName = provider === null || provider === 'offline' ? 'qubico' : provider;
+  // The provider's longest clip, capped by --max-segment-seconds.
+  const maxSegmentSeconds = Math.min(requestedMaxSegmentSeconds, maxSegmentSecondsFor(planProvider));
   const overlapSeconds = options.overlapSeconds ?? Math.min(DEFAULT_OVERLAP_SECONDS, maxSegmentSeconds / 4);
   if (!finite(overlapSeconds) || overlapSeconds < 0 || overlapSeconds >= maxSegmentSeconds / 2) {
     throw new UsageError(
@@ -241,10 +271,15 @@ export const normalizeGenerateOptions = (options: GenerateAudioOptions): Normali
   if (maxCost !== null && (!finite(maxCost) || maxCost < 0)) {
     throw new UsageError(`--max-cost must be a number of USD ≥ 0, got ${options.maxCost}.`);
   }
-  const backend = options.backend ?? null;
-  if (typeof backend === 'string' && backend !== 'qubico' && backend !== 'offline') {
-    throw new UsageError(`--backend must be qubico or offline, got "${backend}".`);
-  }
+  // A named qubico/offline provider is that backend; other services are `provider` only.
+  const backend: BackendName | AudioBackend | null =
+    options.backend !== undefined && typeof options.backend !== 'string'
+      ? options.backend
+      : provider === 'qubico' || provider === 'offline'
+        ? options.provider !== undefined || options.backend !== undefined
+          ? provider
+          : null
+        : null;
   if (options.resubmitUnknown !== undefined && typeof options.resubmitUnknown !== 'boolean') {
     throw new UsageError(
       `resubmitUnknown must be true or false, got ${JSON.stringify(options.resubmitUnknown)}.`,
@@ -322,6 +357,8 @@ export const normalizeGenerateOptions = (options: GenerateAudioOptions): Normali
     maxSegmentSeconds,
     overlapSeconds,
     backend,
+    provider,
+    planProvider,
     apiKey: options.apiKey ?? null,
     baseUrl: options.baseUrl === undefined ? null : (baseUrl ?? options.baseUrl),
     webhook,

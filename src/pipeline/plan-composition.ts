@@ -1,3 +1,4 @@
+import type {ProviderName} from '../contract/providers.ts';
 import type {GenerationSettings} from './generate.ts';
 import {type GenerateAudioOptions, normalizeGenerateOptions} from './options.ts';
 import type {SegmentPlan} from './plan.ts';
@@ -20,6 +21,8 @@ export type CompositionPlan = {
   takes: number;
   /** The worst-case bill (nothing cached): the plan's cost × takes, rounded to cents. */
   costUsd: number;
+  /** The service whose clip limit and price the plan uses. */
+  provider: ProviderName;
 };
 
 /**
@@ -57,6 +60,7 @@ export const planComposition = async (
       seed: params.seed,
       takes: o.takes,
       costUsd: Math.round(plan.costUsd * o.takes * 100) / 100,
+      provider: o.planProvider,
     };
   } finally {
     await session.close();

@@ -1,12 +1,13 @@
+import {PIPELINE_MAX_SEGMENT_SECONDS, QUBICO_USD_PER_SECOND} from '../contract/providers.ts';
 import {UsageError} from '../errors.ts';
 import {layoutSeams, overlapCap, type SeamLayout, shortestBesideOverlap} from './plan-layout.ts';
 
-export {formatTimecode} from '../react/format-timecode.ts';
+export {formatTimecode} from '../contract/format-timecode.ts';
 
 /** What the MMAudio API bills per second of video sent. */
-export const PRICE_PER_SECOND_USD = 0.05;
+export const PRICE_PER_SECOND_USD = QUBICO_USD_PER_SECOND;
 /** The longest video the MMAudio API accepts in one request. */
-export const MAX_SEGMENT_SECONDS = 60;
+export const MAX_SEGMENT_SECONDS = PIPELINE_MAX_SEGMENT_SECONDS;
 /** Shortest allowed `maxSegmentSeconds`. */
 export const MIN_SEGMENT_SECONDS = 1;
 /** Default crossfade overlap between neighbouring segments. */

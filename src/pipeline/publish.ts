@@ -1,7 +1,7 @@
 import {copyFile, mkdir, readdir, readFile, rename, rm, stat, utimes} from 'node:fs/promises';
 import path from 'node:path';
+import {type Manifest, manifestFolder, manifestSchema} from '../contract/manifest.ts';
 import {tempPathFor, writeFileAtomic} from '../media/atomic.ts';
-import {type Manifest, manifestFolder, manifestSchema} from '../react/manifest.ts';
 import {isProcessAlive} from '../state/run-lock.ts';
 
 const MANIFEST_FILE = 'manifest.json';

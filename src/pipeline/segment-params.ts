@@ -1,5 +1,5 @@
+import {DEFAULT_STEPS, type MmaudioProps, mmaudioPropsSchema} from '../contract/props-schema.ts';
 import {UsageError} from '../errors.ts';
-import {DEFAULT_STEPS, type MmaudioProps, mmaudioPropsSchema} from '../react/props-schema.ts';
 import type {NormalizedGenerateOptions} from './options.ts';
 import {type PlannedSegment, planSegments, type SegmentPlan} from './plan.ts';
 

@@ -1,11 +1,12 @@
 import {randomBytes} from 'node:crypto';
+import {QUBICO_USD_PER_SECOND} from '../contract/providers.ts';
 import {encodeWav} from '../wav/wav.ts';
 import type {FaultState} from './faults.ts';
 import {simulatedSignal} from './signal.ts';
 import type {SimulatedTask, TaskStatus, WebhookDelivery} from './types.ts';
 import {MODEL, type SubmitInput} from './validate-submit.ts';
 
-const USD_PER_SECOND = 0.05;
+const USD_PER_SECOND = QUBICO_USD_PER_SECOND;
 const WEBHOOK_TIMEOUT_MS = 5000;
 export const TASK_FAILURE_MESSAGE =
   'Audio generation failed for this video (simulated failure). Submit it again.';

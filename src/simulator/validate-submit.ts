@@ -1,11 +1,20 @@
 import {createHash} from 'node:crypto';
 import {looksLikeMp4, Mp4Error, readMp4Info} from '../api/mp4.ts';
+import {
+  countCharacters,
+  DEFAULT_STEPS,
+  MAX_NEGATIVE_PROMPT_LENGTH,
+  MAX_PROMPT_LENGTH,
+  MAX_STEPS,
+  MIN_STEPS,
+} from '../contract/limits.ts';
+import {QUBICO_MAX_CLIP_SECONDS} from '../contract/providers.ts';
 import {ApiFailure} from './http-reply.ts';
 
 export const MODEL = 'Qubico/mmaudio';
-const PROMPT_MAX = 500;
-const NEGATIVE_PROMPT_MAX = 200;
-const MAX_SECONDS = 60;
+const PROMPT_MAX = MAX_PROMPT_LENGTH;
+const NEGATIVE_PROMPT_MAX = MAX_NEGATIVE_PROMPT_LENGTH;
+const MAX_SECONDS = QUBICO_MAX_CLIP_SECONDS;
 const DURATION_TOLERANCE_SECONDS = 0.1;
 
 export type SubmitInput = {
@@ -27,7 +36,7 @@ const isObject = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** Length in characters (code points), as the service counts them. */
-const chars = (s: string): number => [...s].length;
+const chars = countCharacters;
 
 const isHttpUrl = (s: string): boolean => {
   try {
@@ -164,12 +173,12 @@ export const validateSubmit = async (
     );
   }
 
-  const steps = input.steps ?? 25;
-  if (typeof steps !== 'number' || !Number.isInteger(steps) || steps < 20 || steps > 50) {
+  const steps = input.steps ?? DEFAULT_STEPS;
+  if (typeof steps !== 'number' || !Number.isInteger(steps) || steps < MIN_STEPS || steps > MAX_STEPS) {
     throw bad(
       'invalid_steps',
       'input.steps',
-      `input.steps must be an integer from 20 to 50, got ${JSON.stringify(steps)}.`,
+      `input.steps must be an integer from ${MIN_STEPS} to ${MAX_STEPS}, got ${JSON.stringify(steps)}.`,
     );
   }
 

@@ -1,5 +1,6 @@
 import {createHash} from 'node:crypto';
 import {mkdir, readFile, rm, writeFile} from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import {
   GetObjectCommand,
@@ -124,8 +125,6 @@ export const createS3AudioCache = async (
   };
 
   return {
-    directory: local.directory,
-    scratchPath: local.scratchPath,
     async get(cacheKey) {
       const onDisk = await local.get(cacheKey);
       if (onDisk) return onDisk;
@@ -146,7 +145,8 @@ export const createS3AudioCache = async (
       } catch {
         return null;
       }
-      const scratch = local.scratchPath(`s3-${cacheKey}.wav`);
+      // The disk cache copies it in (and renames there), so the download can wait anywhere.
+      const scratch = path.join(os.tmpdir(), 'remotion-mmaudio-s3', `${cacheKey}.wav`);
       await mkdir(path.dirname(scratch), {recursive: true});
       const tmp = tempPathFor(scratch);
       try {

@@ -1,6 +1,6 @@
 import {sleep} from '../api/limiter.ts';
 import type {AudioBackend, BackendRequest, BackendResult} from '../backends/backend.ts';
-import type {JournalBase, SubmitJournal} from '../pipeline/journal.ts';
+import type {JournalBase, SubmitJournal} from './journal.ts';
 import type {SegmentClaims} from './redis-claims.ts';
 
 export type SegmentClaimLayer = {
@@ -37,7 +37,6 @@ export const createSegmentClaimLayer = (options: SegmentClaimLayerOptions): Segm
   const held = new Set<string>();
 
   const journal: SubmitJournal = {
-    directory: local.directory,
     get: local.get,
     list: local.list,
     recordIntent: async (entry) => {

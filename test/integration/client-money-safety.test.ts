@@ -18,9 +18,9 @@ import {UnknownSubmitError} from '../../src/backends/unknown-submit-error.ts';
 import {UsageError} from '../../src/errors.ts';
 import {createLogger, silentLogger} from '../../src/log.ts';
 import {runFf} from '../../src/media/ffmpeg.ts';
-import {createSubmitJournal} from '../../src/pipeline/journal.ts';
 import {normalizeSegmentAudio} from '../../src/pipeline/normalize-audio.ts';
 import {type Simulator, startSimulator} from '../../src/simulator/index.ts';
+import {createSubmitJournal} from '../../src/state/journal.ts';
 import {decodeWav, encodeWav} from '../../src/wav/wav.ts';
 import {makeTestMp4} from './helpers/make-mp4.ts';
 

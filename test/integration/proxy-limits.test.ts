@@ -7,9 +7,9 @@ import {createQubicoClient} from '../../src/api/client.ts';
 import {createQubicoBackend} from '../../src/backends/qubico.ts';
 import {silentLogger} from '../../src/log.ts';
 import {runFf} from '../../src/media/ffmpeg.ts';
-import {createSubmitJournal} from '../../src/pipeline/journal.ts';
 import {makeSegmentProxy, PROXY_MAX_BITRATE_KBPS} from '../../src/pipeline/make-proxy.ts';
 import {type Simulator, startSimulator} from '../../src/simulator/index.ts';
+import {createSubmitJournal} from '../../src/state/journal.ts';
 import {makeTestMp4} from './helpers/make-mp4.ts';
 
 const KEY = 'proxy-limits-key-51c0';

@@ -1,6 +1,6 @@
 import {describe, expect, it} from 'vitest';
+import {placementArtifactName} from '../../src/contract/placement.ts';
 import {decideDirectMix} from '../../src/pipeline/mix-generated-audio.ts';
-import {placementArtifactName} from '../../src/react/generated-audio-placement.tsx';
 import type {Manifest} from '../../src/react/manifest.ts';
 
 const manifest = (fps: number, crossfade?: 'in-audio' | 'volume'): Manifest => ({

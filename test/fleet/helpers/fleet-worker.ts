@@ -8,7 +8,7 @@ import path from 'node:path';
 import {createQubicoClient} from '../../../src/api/client.ts';
 import {createQubicoBackend} from '../../../src/backends/qubico.ts';
 import {silentLogger} from '../../../src/log.ts';
-import {createSubmitJournal} from '../../../src/pipeline/journal.ts';
+import {createSubmitJournal} from '../../../src/state/journal.ts';
 import {createRedisClaims} from '../../../src/state/redis-claims.ts';
 import {createRedisLimits} from '../../../src/state/redis-limits.ts';
 import {createSegmentClaimLayer} from '../../../src/state/segment-claim-layer.ts';

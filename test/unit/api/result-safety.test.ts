@@ -9,7 +9,7 @@ import {MAX_TASK_JSON_BYTES, rejectResultFormat, resultLimitsFor} from '../../..
 import {MIN_RETRY_AFTER_MS, retryDelay} from '../../../src/api/retry.ts';
 import {UnknownSubmitError} from '../../../src/backends/unknown-submit-error.ts';
 import {UsageError} from '../../../src/errors.ts';
-import {createSubmitJournal, findUnknownSubmits} from '../../../src/pipeline/journal.ts';
+import {createSubmitJournal, findUnknownSubmits} from '../../../src/state/journal.ts';
 import type {WavFormat} from '../../../src/wav/wav.ts';
 
 const format = (sampleRate: number, seconds: number): WavFormat => ({

@@ -54,7 +54,6 @@ export const isUnknownOutcome = (entry: JournalEntry): boolean =>
   entry.state === 'unknown' || entry.state === 'submitting';
 
 export type SubmitJournal = {
-  readonly directory: string;
   get(cacheKey: string): Promise<JournalEntry | null>;
   /** Before the POST; returns the time recorded as `submittedAt`. */
   recordIntent(entry: JournalBase): Promise<string>;
@@ -80,7 +79,6 @@ export const createSubmitJournal = (directory: string): SubmitJournal => {
     }
   };
   return {
-    directory,
     get: (cacheKey) => read(fileOf(cacheKey)),
     recordIntent: async (entry) => {
       const now = new Date().toISOString();
