@@ -155,7 +155,7 @@ describe('remotion-mmaudio studio', () => {
     // The worker's status line in Studio, then the new manifest.
     const status = page.locator('[data-mmaudio-studio-status]');
     try {
-      await page.locator('[data-mmaudio-studio-status="done"]').waitFor({timeout: 180_000});
+      await page.locator('[data-mmaudio-studio-status="done"]').waitFor({timeout: 420_000});
     } catch (err) {
       await page.screenshot({path: path.join(ROOT, 'test/artifacts/studio-worker-failed.png')});
       throw new Error(
@@ -218,5 +218,5 @@ describe('remotion-mmaudio studio', () => {
     expect(readFileSync(path.join(ROOT, 'remotion/Root.tsx'), 'utf8')).not.toContain('a dog barking');
     await page.screenshot({path: path.join(ROOT, 'test/artifacts/studio-worker.png')});
     expect(pageErrors).toEqual([]);
-  }, 300_000);
+  }, 600_000);
 });
