@@ -103,7 +103,7 @@ describe('bad input through the CLI', () => {
     expect(run.stdout).toMatch(/3 segments of at most 8 s/);
     expect(run.stdout).toMatch(/^1 +0–3\d +0:00–0:0\d/m);
     expect(run.stdout).toMatch(
-      /Billed if nothing is cached: 2\d(\.\d+)? s × \$0\.05 = \$1\.\d\d\. .*Nothing was sent\./,
+      /Billed if nothing is cached: 2\d(\.\d+)? s × \$0\.05 = \$1\.\d\d( \(Qubico\))?\. .*Nothing was sent\./,
     );
     expect(sim.requests).toHaveLength(0);
   }, 120_000);
