@@ -68,7 +68,8 @@ export const serviceIdentity = (baseUrl: string): string => {
 export const computeAutoSeedKey = (input: Omit<CacheKeyInput, 'seed'>): string =>
   hashJson({v: CACHE_FORMAT_VERSION, autoSeed: true, ...input});
 
-const entryMetaSchema = z.object({
+/** What a cache entry's .json holds. The shared S3 cache stores the same record. */
+export const entryMetaSchema = z.object({
   cacheKey: z.string(),
   sha256: z.string(),
   bytes: z.number().int().positive(),

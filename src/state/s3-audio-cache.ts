@@ -13,7 +13,7 @@ import {
 import {z} from 'zod';
 import {MMAudioError, UsageError} from '../errors.ts';
 import {tempPathFor} from '../media/atomic.ts';
-import type {AudioCache, CacheEntryMeta} from '../pipeline/cache.ts';
+import {type AudioCache, type CacheEntryMeta, entryMetaSchema} from '../pipeline/cache.ts';
 import {parseWavHeader} from '../wav/wav.ts';
 
 /** The S3 cache could not be reached or answered an error: the run stops. */
@@ -53,18 +53,8 @@ export type S3AudioCacheOptions = {
   env?: NodeJS.ProcessEnv;
 };
 
-const metaSchema = z.object({
-  cacheKey: z.string(),
-  sha256: z.string().regex(/^[0-9a-f]{64}$/),
-  bytes: z.number().int().positive(),
-  sampleRate: z.number().int().positive(),
-  channels: z.number().int().positive(),
-  durationInSeconds: z.number().positive(),
-  taskId: z.string(),
-  backend: z.string(),
-  billedSeconds: z.number().nonnegative(),
-  createdAt: z.string(),
-});
+// The disk cache's record, with the hash checked to be one before anything is fetched by it.
+const metaSchema = entryMetaSchema.extend({sha256: z.string().regex(/^[0-9a-f]{64}$/)});
 
 const seedSchema = z.object({seed: z.number().int().nonnegative()});
 
