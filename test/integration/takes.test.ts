@@ -10,7 +10,7 @@ import {planComposition} from '../../src/pipeline/plan-composition.ts';
 import {renderWithAudio} from '../../src/pipeline/render.ts';
 import {type Manifest, manifestSchema} from '../../src/react/manifest.ts';
 import {type Simulator, startSimulator} from '../../src/simulator/index.ts';
-import {readSegmentWav, SAMPLE_RATE} from './helpers/audio-analysis.ts';
+import {normalisedCorrelation, readSegmentWav, SAMPLE_RATE} from './helpers/audio-analysis.ts';
 import {
   bundleTestProject,
   decodeAudio,
@@ -30,21 +30,6 @@ beforeAll(async () => {
 });
 
 const readManifest = (file: string): Manifest => manifestSchema.parse(JSON.parse(readFileSync(file, 'utf8')));
-
-/** Normalised correlation of `reference` with `signal` from sample `at` on. */
-const correlationAt = (signal: Float32Array, at: number, reference: Float32Array): number => {
-  let ab = 0;
-  let aa = 0;
-  let bb = 0;
-  for (let i = 0; i < reference.length; i++) {
-    const a = signal[at + i] ?? 0;
-    const b = reference[i];
-    ab += a * b;
-    aa += a * a;
-    bb += b * b;
-  }
-  return aa === 0 || bb === 0 ? 0 : ab / Math.sqrt(aa * bb);
-};
 
 describe('takes against the simulator (billing)', () => {
   let sim: Simulator;
@@ -170,13 +155,13 @@ describe('takes with the offline backend (what renders play)', () => {
     const wavs0 = takes0.map((t) => readSegmentWav(project.publicDir, t.src));
     const wavs1 = takes1.map((t) => readSegmentWav(project.publicDir, t.src));
     // The two takes are different audio, or the check below would prove nothing.
-    const between = correlationAt(wavs0[0], 0, wavs0[1]);
+    const between = normalisedCorrelation(wavs0[0], 0, wavs0[1]);
     expect(Math.abs(between)).toBeLessThan(0.5);
 
     /** Correlation of a rendered track with each take of segment 0 and segment 1 at their frames. */
     const scores = (track: Float32Array) => ({
-      seg0: wavs0.map((w) => correlationAt(track, (seg0.startFrame * SAMPLE_RATE) / fps, w)),
-      seg1: wavs1.map((w) => correlationAt(track, (seg1.startFrame * SAMPLE_RATE) / fps, w)),
+      seg0: wavs0.map((w) => normalisedCorrelation(track, (seg0.startFrame * SAMPLE_RATE) / fps, w)),
+      seg1: wavs1.map((w) => normalisedCorrelation(track, (seg1.startFrame * SAMPLE_RATE) / fps, w)),
     });
     const picked = {...baseProps, mmaudio: {takes: {'0': takes0[1].seed}}};
 

@@ -15,7 +15,8 @@ export const readSegmentWav = (publicDir: string, src: string): Float32Array => 
   return out;
 };
 
-const normalisedCorrelation = (signal: Float32Array, at: number, reference: Float32Array): number => {
+/** Normalised correlation of `reference` with `signal` from sample `at` on. */
+export const normalisedCorrelation = (signal: Float32Array, at: number, reference: Float32Array): number => {
   let ab = 0;
   let aa = 0;
   let bb = 0;
