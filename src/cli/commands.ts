@@ -10,6 +10,7 @@ import {renderWithAudio} from '../pipeline/render.ts';
 import {generationSettingsFor, normalizeRenderSettings} from '../pipeline/render-settings.ts';
 import {providerKeysFromEnv, selectProvider} from '../providers/select-provider.ts';
 import {startSimulator} from '../simulator/index.ts';
+import {entrySource} from './entry-source.ts';
 import {
   findRemotionRoot,
   loadRemotionConfig,
@@ -77,7 +78,7 @@ export const optionsFromFlags = (
   flags: CliFlags,
   ctx: CliContext,
 ): GenerateAudioOptions => ({
-  entryPoint,
+  ...entrySource(entryPoint),
   compositionId,
   inputProps: flags.props,
   prompt: flags.prompt,
@@ -105,6 +106,14 @@ export const optionsFromFlags = (
   redisUrl: flags.redisUrl,
   cacheUrl: flags.cacheUrl,
   cacheEndpoint: flags.cacheEndpoint,
+  ...(flags.rateLimit || flags.maxTasks
+    ? {
+        client: {
+          ...(flags.rateLimit ? {rateLimit: flags.rateLimit} : {}),
+          ...(flags.maxTasks ? {maxConcurrentTasks: flags.maxTasks} : {}),
+        },
+      }
+    : {}),
   webhook:
     flags.webhookUrl || flags.webhookListen
       ? (() => {

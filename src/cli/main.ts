@@ -25,6 +25,8 @@ Usage
   remotion-mmaudio simulate [--port 8787]                          local server speaking the Qubico API contract
   remotion-mmaudio studio   <entry> [--port 3000]                  Remotion Studio + a worker that generates audio when
                                                                    the mmaudio props change (offline unless --max-cost)
+  <entry> is the file that calls registerRoot(), or (plan, generate, render) a bundle folder from
+  \`npx remotion bundle\` or a serve URL, as \`npx remotion render\` takes: many runs can share one bundle
 
 Options
   --prompt <text>               what the audio should sound like (≤500 chars); default: the composition's mmaudio.prompt prop
@@ -42,6 +44,8 @@ Options
   --backend <name>              alias of --provider
   --public-dir <dir>            default public
   --cache-dir <dir>             cache and submit journal (default .mmaudio-cache)
+  --rate-limit <n>/<seconds>    the key's request window, polls included (default Qubico's 20/60)
+  --max-tasks <n>               the key's tasks in flight at once (default 5)
   --max-cost <usd>              refuse a run that would bill more, before any request
   --resubmit-unknown            submit again segments whose earlier submit has an unknown outcome (its
                                 answer was lost: it may have been billed); without it they stop the run

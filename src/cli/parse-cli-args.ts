@@ -23,6 +23,8 @@ const flagSpec = {
   'redis-url': {type: 'string'},
   'cache-url': {type: 'string'},
   'cache-endpoint': {type: 'string'},
+  'rate-limit': {type: 'string'},
+  'max-tasks': {type: 'string'},
   'webhook-url': {type: 'string'},
   'webhook-listen': {type: 'string'},
   'browser-executable': {type: 'string'},
@@ -108,6 +110,10 @@ export type CliFlags = {
   redisUrl?: string;
   cacheUrl?: string;
   cacheEndpoint?: string;
+  /** The key's request window (`--rate-limit 20/60`: 20 requests per 60 s). */
+  rateLimit?: {requests: number; intervalMs: number};
+  /** The key's tasks in flight at once. */
+  maxTasks?: number;
   webhookUrl?: string;
   webhookListen?: string;
   browserExecutable?: string;
@@ -137,6 +143,25 @@ const toNumber = (flag: string, value: string | undefined, integer = false): num
     throw new UsageError(`--${flag} must be ${integer ? 'an integer' : 'a number'}, got "${value}".`);
   }
   return n;
+};
+
+const positiveInteger = (flag: string, value: string | undefined): number | undefined => {
+  const n = toNumber(flag, value, true);
+  if (n !== undefined && n < 1) throw new UsageError(`--${flag} must be a positive integer, got "${value}".`);
+  return n;
+};
+
+/** `--rate-limit N/S`: N requests per S seconds, every request counted (polls too), as the key allows. */
+export const parseRateLimitFlag = (value: string): {requests: number; intervalMs: number} => {
+  const m = /^\s*(\d+)\s*\/\s*(\d+(?:\.\d+)?)\s*s?\s*$/.exec(value);
+  const requests = m ? Number(m[1]) : Number.NaN;
+  const seconds = m ? Number(m[2]) : Number.NaN;
+  if (!m || requests < 1 || !(seconds > 0)) {
+    throw new UsageError(
+      `--rate-limit must be <requests>/<seconds>, e.g. 20/60 (the key's window: 20 requests per minute, polls included), got "${value}".`,
+    );
+  }
+  return {requests, intervalMs: Math.round(seconds * 1000)};
 };
 
 /** `--props` takes a JSON string or the path of a JSON file, as Remotion's does. */
@@ -243,6 +268,8 @@ export const parseCliArgs = (argv: string[]): ParsedCli => {
       redisUrl: v['redis-url'],
       cacheUrl: v['cache-url'],
       cacheEndpoint: v['cache-endpoint'],
+      rateLimit: v['rate-limit'] === undefined ? undefined : parseRateLimitFlag(v['rate-limit']),
+      maxTasks: positiveInteger('max-tasks', v['max-tasks']),
       webhookUrl: v['webhook-url'],
       webhookListen: v['webhook-listen'],
       browserExecutable: v['browser-executable'],

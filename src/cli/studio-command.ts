@@ -47,6 +47,7 @@ export const studioCommand = async (
   const {
     compositionId: _id,
     entryPoint: _entry,
+    serveUrl: _serveUrl,
     inputProps: _props,
     maxCost: _cost,
     ...base

@@ -96,6 +96,11 @@ export type AudioCache = {
   ): Promise<CacheEntry>;
   getSeed(autoSeedKey: string): Promise<number | null>;
   putSeed(autoSeedKey: string, seed: number): Promise<void>;
+  /**
+   * Where machines share the cache (a fleet): records the seed that stands for `autoSeedKey` — `proposal`
+   * if no other machine chose one first, else theirs — and returns it. Without it, `putSeed(proposal)`.
+   */
+  agreeSeed?(autoSeedKey: string, proposal: number): Promise<number>;
 };
 
 const seedSchema = z.object({seed: z.number().int().nonnegative()});

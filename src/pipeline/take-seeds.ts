@@ -28,7 +28,7 @@ export const takeSeeds = async (options: {
   autoSeedKey: string;
   /** Where an older cache format recorded the first take's seed: read when `autoSeedKey` has none. */
   legacyAutoSeedKey?: string;
-  cache: Pick<AudioCache, 'getSeed' | 'putSeed'>;
+  cache: Pick<AudioCache, 'getSeed' | 'putSeed' | 'agreeSeed'>;
 }): Promise<number[]> => {
   const {seed, takes, autoSeedKey, legacyAutoSeedKey, cache} = options;
   if (seed !== null) return Array.from({length: takes}, (_, i) => seed + i);
@@ -41,9 +41,15 @@ export const takeSeeds = async (options: {
       if (chosen !== null) await cache.putSeed(key, chosen);
     }
     if (chosen === null || seeds.includes(chosen)) {
-      do chosen = randomInt(0, 2 ** 31);
-      while (seeds.includes(chosen));
-      await cache.putSeed(key, chosen);
+      let proposal: number;
+      do proposal = randomInt(0, 2 ** 31);
+      while (seeds.includes(proposal));
+      if (cache.agreeSeed) {
+        chosen = await cache.agreeSeed(key, proposal);
+      } else {
+        await cache.putSeed(key, proposal);
+        chosen = proposal;
+      }
     }
     seeds.push(chosen);
   }

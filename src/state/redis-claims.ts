@@ -37,6 +37,11 @@ export type SegmentClaims = {
   write: (cacheKey: string, record: ClaimRecord) => Promise<void>;
   /** Forgets the record (a certain refusal, or a task the service failed: no task to resume). */
   forget: (cacheKey: string) => Promise<void>;
+  /**
+   * The fleet's one auto-seed for `autoSeedKey`: `proposal` when this worker is the first to ask (SET NX),
+   * else the seed another worker chose, so machines that meet a new segment at once ask for the same audio.
+   */
+  agreeSeed: (autoSeedKey: string, proposal: number) => Promise<number>;
   close: () => Promise<void>;
 };
 
@@ -70,6 +75,8 @@ export const createRedisClaims = async (options: RedisClaimsOptions): Promise<Se
   const prefix = `remotion-mmaudio:${apiKeyDigest(options.apiKey)}:${options.provider ?? 'qubico'}:claim`;
   const holderKey = (k: string) => `${prefix}:${k}:holder`;
   const taskKey = (k: string) => `${prefix}:${k}:task`;
+  // Seeds are chosen per composition content, not per key or provider: one namespace for the fleet.
+  const seedKey = (k: string) => `remotion-mmaudio:seed:${k}`;
   const call = <T>(what: string, fn: () => Promise<T>) => sharedStateCall(what, options.url, fn);
   const timers = new Set<NodeJS.Timeout>();
 
@@ -137,6 +144,22 @@ export const createRedisClaims = async (options: RedisClaimsOptions): Promise<Se
     },
     forget: async (cacheKey) => {
       await call('forgetting a segment claim', () => redis.del(taskKey(cacheKey)));
+    },
+    agreeSeed: async (autoSeedKey, proposal) => {
+      const agreed = await call('agreeing on a seed', async () => {
+        const replies = await redis
+          .multi()
+          .set(seedKey(autoSeedKey), String(proposal), 'NX')
+          .pexpire(seedKey(autoSeedKey), RECORD_TTL_MS)
+          .get(seedKey(autoSeedKey))
+          .exec();
+        return replies?.[2]?.[1];
+      });
+      const seed = Number(agreed);
+      if (!Number.isSafeInteger(seed) || seed < 0) {
+        throw new Error(`Redis holds an invalid seed for ${autoSeedKey.slice(0, 12)}: ${String(agreed)}`);
+      }
+      return seed;
     },
     close: async () => {
       for (const t of timers) clearInterval(t);

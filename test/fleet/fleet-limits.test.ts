@@ -219,6 +219,22 @@ describe('shared limits and segment claims in Redis, across processes', () => {
     }
   });
 
+  it('auto-seeds agreed through Redis: of proposals made at once on many machines, one stands for all', async () => {
+    const fleet = await Promise.all([0, 1, 2, 3].map(() => createRedisClaims({url: redis.url, apiKey: KEY})));
+    try {
+      const proposals = [11, 22, 33, 44];
+      const agreed = await Promise.all(fleet.map((c, i) => c.agreeSeed('new-segment', proposals[i])));
+      console.log(`seed proposals ${proposals.join(', ')} → agreed ${agreed.join(', ')}`);
+      expect(new Set(agreed).size).toBe(1);
+      expect(proposals).toContain(agreed[0]);
+      // Later proposals do not move it; another segment has its own.
+      expect(await fleet[3].agreeSeed('new-segment', 99)).toBe(agreed[0]);
+      expect(await fleet[2].agreeSeed('other-segment', 7)).toBe(7);
+    } finally {
+      await Promise.all(fleet.map((c) => c.close()));
+    }
+  });
+
   it('Redis down: creating the shared limits fails at once with a message naming the URL, not the password', async () => {
     const port = await freePort();
     const started = Date.now();

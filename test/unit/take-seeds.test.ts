@@ -34,6 +34,40 @@ describe('the seeds of a segment’s takes', () => {
     console.log(`take seeds: given 40 → 40, 41, 42; recorded random → ${three.join(', ')}`);
   });
 
+  it('agrees with the fleet: the seed another machine chose first stands, and is recorded here too', async () => {
+    // Two machines' caches (their own folders) and one arbiter that keeps the first proposal per key,
+    // as Redis's SET NX does for a fleet (test/fleet runs it against a real Redis).
+    const agreed = new Map<string, number>();
+    const fleet = (folder: string) => {
+      const cache = createAudioCache(path.join(dir, folder));
+      return {
+        ...cache,
+        agreeSeed: async (key: string, proposal: number) => {
+          if (!agreed.has(key)) agreed.set(key, proposal);
+          const seed = agreed.get(key)!;
+          await cache.putSeed(key, seed);
+          return seed;
+        },
+      };
+    };
+    const [a, b] = [fleet('machine-a'), fleet('machine-b')];
+    const [onA, onB] = await Promise.all([
+      takeSeeds({seed: null, takes: 2, autoSeedKey: 'shared', cache: a}),
+      takeSeeds({seed: null, takes: 2, autoSeedKey: 'shared', cache: b}),
+    ]);
+    expect(onB).toEqual(onA);
+    expect(new Set(onA).size).toBe(2);
+    // Recorded locally: a rerun on machine B without the fleet asks for the same seeds.
+    expect(
+      await takeSeeds({
+        seed: null,
+        takes: 2,
+        autoSeedKey: 'shared',
+        cache: createAudioCache(path.join(dir, 'machine-b')),
+      }),
+    ).toEqual(onA);
+  });
+
   it('refuses seeds past 2^53 − 1 before any work', () => {
     expect(() => checkTakeSeeds(Number.MAX_SAFE_INTEGER - 1, 2)).not.toThrow();
     expect(() => checkTakeSeeds(Number.MAX_SAFE_INTEGER - 1, 3)).toThrow(UsageError);
