@@ -447,6 +447,9 @@ const printTable = (comp: CompositionResult, args: BenchArgs) => {
 };
 
 const main = async (): Promise<number> => {
+  // The fleet bench is its own experiment (many CLI processes, one key): bench/fleet.ts.
+  if (process.argv.includes('--fleet'))
+    return (await import('./fleet.ts')).runFleetBench(process.argv.slice(2));
   const args = parseBenchArgs(process.argv.slice(2), {output: path.join(ROOT, 'bench/results.json')});
   if (args.help) {
     process.stdout.write(`${BENCH_USAGE}\n`);
