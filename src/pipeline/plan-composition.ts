@@ -1,5 +1,5 @@
 import type {ProviderName} from '../contract/providers.ts';
-import type {GenerationSettings} from './generate.ts';
+import type {GenerationSettings} from './generation/generation-settings.ts';
 import {type GenerateAudioOptions, normalizeGenerateOptions} from './options.ts';
 import type {SegmentPlan} from './plan.ts';
 import {openRemotionSession} from './remotion-session.ts';

@@ -13,7 +13,7 @@ import {
 } from '@remotion/renderer';
 import {UsageError} from '../errors.ts';
 import type {ChunkEncoding} from './frame-pass.ts';
-import type {GenerationSettings} from './generate.ts';
+import type {GenerationSettings} from './generation/generation-settings.ts';
 
 type ProResProfile = NonNullable<RenderMediaOptions['proResProfile']>;
 /** A frame, or [first, last] (inclusive; last null for "to the end"): Remotion's single frame range. */

@@ -1,0 +1,18 @@
+import type {ChunkEncoding} from '../frame-pass.ts';
+import type {openRemotionSession} from '../remotion-session.ts';
+import type {FrameRange} from '../render-settings.ts';
+
+/**
+ * Remotion render settings the generation needs (from renderWithAudio / remotion.config.ts and the
+ * CLI's Remotion flags): how the session is opened, which frames, how the chunks are encoded.
+ */
+export type GenerationSettings = {
+  session?: Pick<
+    Parameters<typeof openRemotionSession>[0],
+    'webpackOverride' | 'envVariables' | 'chromiumOptions' | 'timeoutInMilliseconds' | 'width' | 'height'
+  >;
+  /** `--frames`: only these frames are rendered, planned, billed and published. Default every frame. */
+  frameRange?: FrameRange | null;
+  /** Default h264 at Remotion's defaults. */
+  encoding?: ChunkEncoding;
+};
