@@ -1,6 +1,7 @@
 import {rm} from 'node:fs/promises';
 import path from 'node:path';
 import {manifestPath} from '../../contract/manifest.ts';
+import {withFleetSeeds} from '../../state/fleet-seeds.ts';
 import {createSubmitJournal} from '../../state/journal.ts';
 import {lockRun} from '../lock-run.ts';
 import type {NormalizedGenerateOptions} from '../options.ts';
@@ -135,7 +136,8 @@ export const runGeneration = async (
     const generateSegment = createSegmentGenerator({
       compositionId: o.compositionId,
       setup,
-      cache: audioCache.cache,
+      // A fleet agrees on auto-seeds through Redis, so machines meeting a new segment want the same audio.
+      cache: setup.seedAgreement ? withFleetSeeds(audioCache.cache, setup.seedAgreement) : audioCache.cache,
       journal,
       journalDir,
       dirs,

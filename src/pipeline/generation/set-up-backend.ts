@@ -9,6 +9,7 @@ import {createQubicoBackend} from '../../backends/qubico.ts';
 import {UsageError} from '../../errors.ts';
 import {createQubicoProvider} from '../../providers/qubico/create-qubico-provider.ts';
 import {createSubmitJournal} from '../../state/journal.ts';
+import type {SegmentClaims} from '../../state/redis-claims.ts';
 import {createSegmentClaimLayer} from '../../state/segment-claim-layer.ts';
 import {serviceIdentity} from '../cache.ts';
 import type {NormalizedGenerateOptions} from '../options.ts';
@@ -27,6 +28,8 @@ export type BackendSetup = {
   model: string;
   client: QubicoClient | null;
   receiver: WebhookReceiver | null;
+  /** With `--redis-url`: where the fleet agrees on auto-seeds. */
+  seedAgreement?: Pick<SegmentClaims, 'agreeSeed'>;
   close: () => Promise<void>;
 };
 
@@ -131,6 +134,7 @@ const setUpQubicoBackend = async (o: NormalizedGenerateOptions, name: BackendNam
     model: MMAUDIO_MODEL,
     client,
     receiver,
+    ...(fleet ? {seedAgreement: fleet.claims} : {}),
     close: async () => {
       await receiver?.close();
       await client.close();
