@@ -106,6 +106,7 @@ export const optionsFromFlags = (
   redisUrl: flags.redisUrl,
   cacheUrl: flags.cacheUrl,
   cacheEndpoint: flags.cacheEndpoint,
+  uploadUrl: flags.uploadUrl,
   ...(flags.rateLimit || flags.maxTasks
     ? {
         client: {

@@ -53,6 +53,8 @@ Options
                                 in Redis (default REMOTION_MMAUDIO_REDIS_URL); Redis down stops the run
   --cache-url <s3://bucket/p>   the audio cache shared through S3-compatible storage (AWS_* variables)
   --cache-endpoint <url>        endpoint of a non-AWS store (default AWS_ENDPOINT_URL_S3)
+  --upload-url <s3://bucket/p>  put proxies there and send the host presigned URLs instead of base64
+                                (hosts that take only a URL use --cache-url for this when it is set)
   --webhook-url <url> --webhook-listen <host:port>
                                 webhooks as wake-ups (polling stays the source of truth)
   --browser-executable <path>   Chrome/Chromium to render with (default: a system Chromium, else Remotion's)

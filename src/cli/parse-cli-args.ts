@@ -23,6 +23,7 @@ const flagSpec = {
   'redis-url': {type: 'string'},
   'cache-url': {type: 'string'},
   'cache-endpoint': {type: 'string'},
+  'upload-url': {type: 'string'},
   'rate-limit': {type: 'string'},
   'max-tasks': {type: 'string'},
   'webhook-url': {type: 'string'},
@@ -110,6 +111,8 @@ export type CliFlags = {
   redisUrl?: string;
   cacheUrl?: string;
   cacheEndpoint?: string;
+  /** `s3://bucket/prefix` where proxies are put and sent to the host as presigned URLs. */
+  uploadUrl?: string;
   /** The key's request window (`--rate-limit 20/60`: 20 requests per 60 s). */
   rateLimit?: {requests: number; intervalMs: number};
   /** The key's tasks in flight at once. */
@@ -268,6 +271,7 @@ export const parseCliArgs = (argv: string[]): ParsedCli => {
       redisUrl: v['redis-url'],
       cacheUrl: v['cache-url'],
       cacheEndpoint: v['cache-endpoint'],
+      uploadUrl: v['upload-url'],
       rateLimit: v['rate-limit'] === undefined ? undefined : parseRateLimitFlag(v['rate-limit']),
       maxTasks: positiveInteger('max-tasks', v['max-tasks']),
       webhookUrl: v['webhook-url'],

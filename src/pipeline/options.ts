@@ -14,6 +14,7 @@ import {maxSegmentSecondsFor, type ProviderName} from '../contract/providers.ts'
 import {UsageError} from '../errors.ts';
 import {createLogger, isLogLevel, type Logger, type LogLevel, silentLogger} from '../log.ts';
 import {type ProviderChoice, providerKeysFromEnv, selectProvider} from '../providers/select-provider.ts';
+import {parseS3Url} from '../state/parse-s3-url.ts';
 import {DEFAULT_OVERLAP_SECONDS, MAX_SEGMENT_SECONDS, MIN_SEGMENT_SECONDS} from './plan.ts';
 import {validateEntryPoint} from './remotion-session.ts';
 
@@ -106,6 +107,12 @@ export type GenerateAudioOptions = {
   cacheEndpoint?: string | null;
   /** Host proxies yourself: return a URL the service can fetch instead of sending base64. */
   upload?: UploadProxy | null;
+  /**
+   * Host proxies in S3-compatible storage (`s3://bucket/prefix`, same endpoint and AWS variables as
+   * `cacheUrl`): each proxy is put there and the service gets a presigned GET URL. Hosts that take only a
+   * URL (fal) use `cacheUrl` for this when neither `upload` nor `uploadUrl` is given.
+   */
+  uploadUrl?: string | null;
   browserExecutable?: string | null;
   chromeMode?: ChromeMode | null;
   /** Remotion render concurrency for the frame pass. Default Remotion's. */
@@ -160,6 +167,7 @@ export type NormalizedGenerateOptions = {
   cacheUrl: string | null;
   cacheEndpoint: string | null;
   upload: UploadProxy | null;
+  uploadUrl: string | null;
   browserExecutable: string | null;
   chromeMode: ChromeMode | null;
   concurrency: number | null;
@@ -189,6 +197,15 @@ export const parseHostPort = (value: string, flag: string): {host: string; port:
 };
 
 /** Validates every option before anything slow or billable happens; throws UsageError (exit 2). */
+const checkUploadUrl = (options: GenerateAudioOptions): string | null => {
+  if (!options.uploadUrl) return null;
+  if (options.upload) {
+    throw new UsageError('Pass either upload (your own hosting) or uploadUrl (S3), not both.');
+  }
+  parseS3Url(options.uploadUrl, '--upload-url');
+  return options.uploadUrl;
+};
+
 export const normalizeGenerateOptions = (options: GenerateAudioOptions): NormalizedGenerateOptions => {
   if (!options || typeof options !== 'object')
     throw new UsageError('generateAudio() needs an options object.');
@@ -370,6 +387,7 @@ export const normalizeGenerateOptions = (options: GenerateAudioOptions): Normali
     cacheUrl: options.cacheUrl ?? null,
     cacheEndpoint: options.cacheEndpoint ?? null,
     upload: options.upload ?? null,
+    uploadUrl: checkUploadUrl(options),
     browserExecutable: options.browserExecutable ?? null,
     chromeMode: options.chromeMode ?? null,
     concurrency,

@@ -2,56 +2,18 @@ import {createHash} from 'node:crypto';
 import {mkdir, readFile, rm, writeFile} from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import {
-  GetObjectCommand,
-  HeadBucketCommand,
-  NoSuchKey,
-  PutObjectCommand,
-  S3Client,
-  type S3ClientConfig,
-} from '@aws-sdk/client-s3';
+import {GetObjectCommand, HeadBucketCommand, NoSuchKey, PutObjectCommand} from '@aws-sdk/client-s3';
 import {z} from 'zod';
-import {MMAudioError, UsageError} from '../errors.ts';
+import {MMAudioError} from '../errors.ts';
 import {tempPathFor} from '../media/atomic.ts';
 import {type AudioCache, type CacheEntryMeta, entryMetaSchema} from '../pipeline/cache.ts';
 import {parseWavHeader} from '../wav/wav.ts';
+import {describeS3Error, type OpenS3Options, openS3} from './open-s3.ts';
 
 /** The S3 cache could not be reached or answered an error: the run stops. */
 export class SharedCacheUnavailableError extends MMAudioError {}
 
-/** An S3 error in words: the HTTP status when there is one (HeadBucket errors have no message). */
-const describeS3Error = (err: unknown): string => {
-  const status = (err as {$metadata?: {httpStatusCode?: number}})?.$metadata?.httpStatusCode;
-  const name = err instanceof Error ? err.name : '';
-  const message = err instanceof Error ? err.message : String(err);
-  if (status === 404) return 'the bucket does not exist (HTTP 404)';
-  if (status === 403) return 'access denied (HTTP 403): check the credentials';
-  const words = message && message !== 'UnknownError' ? message : name;
-  return status ? `HTTP ${status}${words ? ` ${words}` : ''}` : words;
-};
-
-export type S3Location = {bucket: string; prefix: string};
-
-/** Parses `s3://bucket/prefix` (the prefix may be empty; no trailing slash kept). */
-export const parseS3Url = (url: string): S3Location => {
-  const m = /^s3:\/\/([^/?#]+)(?:\/([^?#]*))?$/.exec(url);
-  if (!m) throw new UsageError(`--cache-url must look like s3://bucket/prefix, got ${JSON.stringify(url)}`);
-  return {bucket: m[1], prefix: (m[2] ?? '').replace(/\/+$/, '')};
-};
-
-export type S3AudioCacheOptions = {
-  /** `s3://bucket/prefix`. */
-  url: string;
-  /**
-   * An S3-compatible endpoint (MinIO, R2, a local server). Default `AWS_ENDPOINT_URL_S3`, else
-   * `AWS_ENDPOINT_URL`, else AWS. With an endpoint, path-style addressing is used (what such stores take).
-   * Region and credentials come from the usual AWS variables (`AWS_REGION`, `AWS_ACCESS_KEY_ID`, …).
-   */
-  endpoint?: string;
-  /** Extra client configuration (tests, custom credentials). */
-  clientConfig?: S3ClientConfig;
-  env?: NodeJS.ProcessEnv;
-};
+export type S3AudioCacheOptions = OpenS3Options;
 
 // The disk cache's record, with the hash checked to be one before anything is fetched by it.
 const metaSchema = entryMetaSchema.extend({sha256: z.string().regex(/^[0-9a-f]{64}$/)});
@@ -73,16 +35,7 @@ export const createS3AudioCache = async (
   local: AudioCache,
   options: S3AudioCacheOptions,
 ): Promise<AudioCache & {close: () => void}> => {
-  const {bucket, prefix} = parseS3Url(options.url);
-  const env = options.env ?? process.env;
-  const endpoint = options.endpoint ?? env.AWS_ENDPOINT_URL_S3 ?? env.AWS_ENDPOINT_URL;
-  const client = new S3Client({
-    region: env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? 'us-east-1',
-    ...(endpoint ? {endpoint, forcePathStyle: true} : {}),
-    ...options.clientConfig,
-  });
-  const shown = `s3://${bucket}/${prefix}${endpoint ? ` at ${new URL(endpoint).host}` : ''}`;
-  const objectKey = (name: string) => (prefix ? `${prefix}/${name}` : name);
+  const {bucket, client, shown, objectKey} = openS3(options);
   const fail = (what: string, err: unknown) =>
     new SharedCacheUnavailableError(
       `The shared audio cache ${shown} failed while ${what}: ${describeS3Error(err)}. Check --cache-url, the endpoint and the AWS credentials; the run stops rather than pay for audio the cache may hold.`,

@@ -118,12 +118,19 @@ const setUpQubicoBackend = async (o: NormalizedGenerateOptions, name: BackendNam
   const claimLayer = fleet
     ? createSegmentClaimLayer({claims: fleet.claims, journal: localJournal, baseUrl: client.baseUrl})
     : null;
+  // Proxies hosted in S3 and sent as presigned URLs (the SDK loaded only then).
+  const s3Upload = o.uploadUrl
+    ? (await import('../../state/s3-proxy-upload.ts')).createS3ProxyUpload({
+        url: o.uploadUrl,
+        endpoint: o.cacheEndpoint ?? undefined,
+      })
+    : null;
   const qubico = createQubicoBackend({
     client: createQubicoProvider(client, {webhookSecret: webhook?.secret ?? null}),
     journal: claimLayer?.journal ?? localJournal,
     maxTaskAttempts: o.maxTaskAttempts,
     taskTimeoutMs: o.taskTimeoutMs,
-    upload: o.upload,
+    upload: s3Upload?.upload ?? o.upload,
     resubmitUnknown: o.resubmitUnknown,
   });
   const backend = claimLayer ? claimLayer.wrap(qubico) : qubico;
@@ -139,6 +146,7 @@ const setUpQubicoBackend = async (o: NormalizedGenerateOptions, name: BackendNam
       await receiver?.close();
       await client.close();
       await fleet?.close();
+      s3Upload?.close();
     },
   };
 };
