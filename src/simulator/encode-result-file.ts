@@ -15,13 +15,8 @@ export const RESULT_CONTENT_TYPES: Readonly<Record<ResultFileFormat, string>> = 
 
 const SIDE = 16;
 
-/** `frames` black frames of SIDE×SIDE yuv420p (Y = 16, U = V = 128), the picture of a result mp4. */
-const blackFrames = (frames: number): Buffer => {
-  const luma = SIDE * SIDE;
-  const frame = Buffer.alloc(luma * 1.5, 128);
-  frame.fill(16, 0, luma);
-  return Buffer.concat(Array.from({length: frames}, () => frame));
-};
+/** `frames` black frames of SIDE×SIDE 8-bit gray, the picture of a result mp4. */
+const blackFrames = (frames: number): Buffer => Buffer.alloc(SIDE * SIDE * frames, 0);
 
 /**
  * Encodes the simulated wav as a host returns it, with Remotion's bundled ffmpeg: `mp4` is a tiny black
@@ -45,7 +40,9 @@ export const encodeResultFile = async (
       const picture = path.join(dir, 'black.yuv');
       await writeFile(picture, blackFrames(Math.max(1, Math.ceil(durationInSeconds))));
       args = [
-        ...['-f', 'rawvideo', '-pix_fmt', 'yuv420p', '-s', `${SIDE}x${SIDE}`, '-r', '1', '-i', picture],
+        // No rawvideo demuxer in this ffmpeg build: image2pipe with a fixed frame size reads raw frames.
+        ...['-f', 'image2pipe', '-frame_size', String(SIDE * SIDE), '-c:v', 'rawvideo', '-pix_fmt', 'gray'],
+        ...['-video_size', `${SIDE}x${SIDE}`, '-framerate', '1', '-i', picture],
         ...['-i', audio, '-map', '0:v:0', '-map', '1:a:0'],
         ...['-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', ...aac],
         ...['-movflags', '+faststart', '-f', 'mp4', out],
