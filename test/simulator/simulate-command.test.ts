@@ -1,6 +1,6 @@
 import {describe, expect, it} from 'vitest';
 import {main} from '../../src/cli/main.ts';
-import {call, until} from './helpers/host-http.ts';
+import {call, type Json, until} from './helpers/host-http.ts';
 
 /** Runs `remotion-mmaudio simulate …` in this process; resolves once it prints its URL. */
 const runSimulate = async (args: string[]) => {
@@ -17,7 +17,11 @@ const runSimulate = async (args: string[]) => {
       throw new Error(`simulate exited ${code}: ${out}`);
     }),
   ]);
-  return {url, output: () => out, stop: async () => (controller.abort(), await done)};
+  const stop = async () => {
+    controller.abort();
+    return await done;
+  };
+  return {url, output: () => out, stop};
 };
 
 describe('remotion-mmaudio simulate --provider', () => {
@@ -27,18 +31,18 @@ describe('remotion-mmaudio simulate --provider', () => {
       qubico: {
         path: '/v1/tasks/x',
         headers: {'x-api-key': 'k'},
-        expect: (j: any) => j.error.code === 'task_not_found',
+        expect: (j: Json) => j.error.code === 'task_not_found',
       },
-      piapi: {path: '/api/v1/task/x', headers: {'x-api-key': 'k'}, expect: (j: any) => j.code === 404},
+      piapi: {path: '/api/v1/task/x', headers: {'x-api-key': 'k'}, expect: (j: Json) => j.code === 404},
       fal: {
         path: '/fal-ai/mmaudio-v2/requests/x/status',
         headers: {authorization: 'Key k'},
-        expect: (j: any) => typeof j.detail === 'string',
+        expect: (j: Json) => typeof j.detail === 'string',
       },
       replicate: {
         path: '/v1/predictions/x',
         headers: {authorization: 'Bearer k'},
-        expect: (j: any) => j.detail === 'Not found.',
+        expect: (j: Json) => j.detail === 'Not found.',
       },
     } as const;
     for (const [provider, probe] of Object.entries(probes)) {

@@ -8,7 +8,11 @@ import {type SimulatedTask, simulatedSignal} from '../../../src/simulator/index.
 import {decodeWav} from '../../../src/wav/wav.ts';
 import {locate} from '../../integration/helpers/audio-analysis.ts';
 
-export type Answer = {status: number; headers: Headers; bytes: Buffer; text: string; json: any};
+/** A parsed JSON answer, read field by field in the tests (each host's shape differs). */
+// biome-ignore lint/suspicious/noExplicitAny: the tests assert the shape of each host's answers themselves.
+export type Json = any;
+
+export type Answer = {status: number; headers: Headers; bytes: Buffer; text: string; json: Json};
 
 /** One request with plain fetch; the body parsed when it is JSON. */
 export const call = async (
