@@ -57,7 +57,7 @@ export const createFalContract = (core: SimulatorCore): HostContract => {
   const queuePosition = (task: SimulatedTask) =>
     core.store
       .active(Date.now(), core.store.owner(task.taskId) ?? undefined)
-      .filter((t) => t.status === 'pending' && t.createdAt < task.createdAt).length;
+      .filter((t) => t.status === 'pending' && t.submitSeq < task.submitSeq).length;
   const statusView = (task: SimulatedTask, logs: boolean) => ({
     status: word(task),
     request_id: task.taskId,
