@@ -63,7 +63,8 @@ const newPredictionId = () => {
  * picture, audio AAC at the result's rate and channels), `duration` honoured, `metrics.predict_time`.
  * Errors `{title, detail, status}` (422 with `invalid_fields` for the input; 429 "Request was throttled").
  * Webhook: the prediction, signed per Standard Webhooks with the `whsec_` secret served at
- * `/v1/webhooks/default/secret` (only the `completed` event is sent).
+ * `/v1/webhooks/default/secret`, for the `start` and `completed` events the filter asks for (`output` and
+ * `logs` are not sent).
  */
 export const createReplicateContract = (core: SimulatorCore): HostContract => {
   const secret = core.options.webhookSigningSecret ?? newWebhookSecret();
@@ -94,6 +95,28 @@ export const createReplicateContract = (core: SimulatorCore): HostContract => {
         ? {metrics: {predict_time: ((task.completedAt ?? started) - started) / 1000}}
         : {}),
     };
+  };
+
+  const sendWebhook = (task: SimulatedTask) => {
+    if (!task.webhook) return;
+    const body = JSON.stringify(view(task));
+    void core.webhooks.deliver(task, task.webhook.endpoint, (knobs) => ({
+      headers: standardWebhookHeaders(secret, body, knobs),
+      body,
+    }));
+  };
+
+  /** The `start` event: once the prediction is processing (unless it ended, was cancelled or reset first). */
+  const scheduleStart = (task: SimulatedTask) => {
+    const timer = setTimeout(
+      () => {
+        if (core.closed() || core.store.tasks.get(task.taskId) !== task) return;
+        core.store.refresh(Date.now());
+        if (task.status === 'processing') sendWebhook(task);
+      },
+      Math.max(0, task.processingAt - Date.now()),
+    );
+    timer.unref();
   };
 
   /** `Prefer: wait` or `wait=n`: seconds to hold the create (null: answer at once). */
@@ -142,12 +165,7 @@ export const createReplicateContract = (core: SimulatorCore): HostContract => {
     newTaskId: newPredictionId,
     jwksPath: null,
     onEnd: (task) => {
-      if (!task.webhook || !extra.get(task.taskId)?.events.includes('completed')) return;
-      const body = JSON.stringify(view(task));
-      void core.webhooks.deliver(task, task.webhook.endpoint, (knobs) => ({
-        headers: standardWebhookHeaders(secret, body, knobs),
-        body,
-      }));
+      if (extra.get(task.taskId)?.events.includes('completed')) sendWebhook(task);
     },
     handle: async (ex) => {
       const r = ex.route;
@@ -162,6 +180,7 @@ export const createReplicateContract = (core: SimulatorCore): HostContract => {
           invalidJson: () => new ApiFailure(400, 'invalid_json', 'The request body is not valid JSON.'),
           answer: async (task) => {
             if (pending) extra.set(task.taskId, pending);
+            if (task.webhook && pending?.events.includes('start')) scheduleStart(task);
             const wait = waitSeconds(headerValue(ex.req.headers.prefer));
             if (wait !== null) {
               const until = Date.now() + wait * 1000;
