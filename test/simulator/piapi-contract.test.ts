@@ -77,7 +77,7 @@ describe('PiAPI simulator: the task envelope contract', () => {
   });
 
   it('serves mp3 and m4a variants (resultAudioFormat) and capitalised status words (statusCase)', async () => {
-    const sim = await start({taskLatencyMs: 100});
+    const sim = await start({taskLatencyMs: 1500});
     const rows = [];
     for (const format of ['mp3', 'm4a'] as const) {
       sim.faults.resultAudioFormat = format;

@@ -221,11 +221,25 @@ describe('Replicate simulator: the predictions contract', () => {
     expect(JSON.parse(good.received.rawBody.toString())).toMatchObject({id: good.id, status: 'succeeded'});
     expect(wrong.verdict).toMatchObject({ok: false, reason: 'no v1 signature matches'});
     expect(stale.verdict).toMatchObject({ok: false, reason: expect.stringContaining('timestamp')});
-    // A filter without `completed` gets no call.
-    const quiet = (await create(sim, {seed: 99}, {webhook: hook.url, webhook_events_filter: ['start']})).json
-      .id;
-    await until(() => sim.tasks.get(quiet)?.status === 'completed');
+    // `start` only: one call, while processing; no `completed` call.
+    sim.faults.webhook = {};
+    sim.faults.setTaskLatency(1200);
+    const started = (await create(sim, {seed: 99}, {webhook: hook.url, webhook_events_filter: ['start']}))
+      .json.id;
+    await until(() => sim.tasks.get(started)?.status === 'completed');
     await new Promise((r) => setTimeout(r, 100));
-    expect(hook.calls).toHaveLength(3);
+    expect(hook.calls).toHaveLength(4);
+    expect(JSON.parse(hook.calls[3].rawBody.toString())).toMatchObject({id: started, status: 'processing'});
+    // No filter: every event, so `start` and `completed`.
+    const both = (await create(sim, {seed: 100}, {webhook: hook.url})).json.id;
+    await until(() => hook.calls.length === 6);
+    expect(hook.calls.slice(4).map((c) => JSON.parse(c.rawBody.toString()).status)).toEqual([
+      'processing',
+      'succeeded',
+    ]);
+    expect(sim.webhookDeliveries.filter((d) => d.taskId === both).map((d) => d.taskStatus)).toEqual([
+      'processing',
+      'completed',
+    ]);
   });
 });
