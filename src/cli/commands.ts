@@ -266,26 +266,55 @@ export const simulateCommand = async (
   flags: CliFlags,
   ctx: CliContext,
 ): Promise<number> => {
-  needArgs('simulate', positionals, 0, 0, '[--port 8787] [--api-key KEY] [--task-latency-ms 2000]');
+  needArgs(
+    'simulate',
+    positionals,
+    0,
+    0,
+    '[--port 8787] [--provider qubico|piapi|fal|replicate] [--api-key KEY] [--task-latency-ms 2000]',
+  );
   const port = flags.port ?? 8787;
   if (port < 0 || port > 65535) throw new UsageError(`--port must be 0–65535, got ${port}.`);
-  const apiKey = flags.apiKey ?? ctx.providerEnv.QUBICO_API_KEY;
+  if (flags.provider && flags.backend && flags.provider !== flags.backend) {
+    throw new UsageError(
+      `--provider ${flags.provider} and --backend ${flags.backend} disagree (--backend is an alias of --provider): pass one.`,
+    );
+  }
+  const chosen = flags.provider ?? flags.backend ?? 'qubico';
+  if (chosen === 'offline') {
+    throw new UsageError(
+      "simulate speaks a hosted service's contract: --provider qubico, piapi, fal or replicate (offline needs no server).",
+    );
+  }
+  const facts = PROVIDERS[chosen];
+  const apiKey = flags.apiKey ?? ctx.providerEnv[facts.keyEnv];
   ctx.logger.addSecret(apiKey);
   const sim = await startSimulator({
+    provider: chosen,
     host: flags.host ?? '127.0.0.1',
     port,
     apiKey: apiKey ?? null,
     taskLatencyMs: flags.taskLatencyMs,
     logger: ctx.logger,
   });
-  ctx.stdout.write(`Qubico MMAudio API simulator listening on ${sim.url}\n`);
+  const label = chosen === 'qubico' ? 'Qubico' : facts.label;
+  ctx.stdout.write(`${label} MMAudio API simulator listening on ${sim.url}\n`);
+  const keyWhere = chosen === 'qubico' || chosen === 'piapi' ? 'x-api-key' : 'Authorization key';
   ctx.stdout.write(
     apiKey
-      ? 'Accepting only the key from --api-key / QUBICO_API_KEY.\n'
-      : 'Accepting any non-empty x-api-key (set QUBICO_API_KEY or --api-key to require one).\n',
+      ? `Accepting only the key from --api-key / ${facts.keyEnv}.\n`
+      : `Accepting any non-empty ${keyWhere} (set ${facts.keyEnv} or --api-key to require one).\n`,
   );
+  if (sim.jwksUrl) ctx.stdout.write(`Webhooks are signed with Ed25519; the JWKS is at ${sim.jwksUrl}\n`);
+  if (chosen === 'replicate') {
+    ctx.stdout.write(
+      `Webhooks are signed per Standard Webhooks; the secret is at ${sim.url}/v1/webhooks/default/secret\n`,
+    );
+  }
   ctx.stdout.write(
-    `Use it with: QUBICO_BASE_URL=${sim.url} QUBICO_API_KEY=<key> remotion-mmaudio render ...\n`,
+    `Use it with: ${facts.baseUrlEnv}=${sim.url} ${facts.keyEnv}=<key> remotion-mmaudio render ...${
+      chosen === 'qubico' ? '' : ` --provider ${chosen}`
+    }\n`,
   );
   ctx.stdout.write('Press Ctrl-C to stop.\n');
   await new Promise<void>((resolve) => {

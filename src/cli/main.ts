@@ -23,6 +23,8 @@ Usage
   remotion-mmaudio generate <entry> <composition-id>               writes public/mmaudio/<id>/ (manifest + wavs)
   remotion-mmaudio render   <entry> <composition-id> [output]      frames once + generated audio (default out/<id>.<ext of the codec>)
   remotion-mmaudio simulate [--port 8787]                          local server speaking the Qubico API contract
+                           [--provider qubico|piapi|fal|replicate] or another host's (paths, errors, result
+                                                                   format, webhook signing)
   remotion-mmaudio studio   <entry> [--port 3000]                  Remotion Studio + a worker that generates audio when
                                                                    the mmaudio props change (offline unless --max-cost)
   <entry> is the file that calls registerRoot(), or (plan, generate, render) a bundle folder from

@@ -35,8 +35,10 @@ const checkCount = (name: string, count: number) => {
 
 const checkKind = (name: string, kind: RequestKind | undefined): RequestKind | null => {
   if (kind === undefined) return null;
-  if (!['submit', 'poll', 'result', 'other'].includes(kind)) {
-    throw new UsageError(`faults.${name}: kind must be submit, poll, result or other, got ${String(kind)}`);
+  if (!['submit', 'poll', 'result', 'cancel', 'other'].includes(kind)) {
+    throw new UsageError(
+      `faults.${name}: kind must be submit, poll, result, cancel or other, got ${String(kind)}`,
+    );
   }
   return kind;
 };
@@ -107,6 +109,8 @@ export const createFaultState = (defaultLatencyMs: number): FaultState => {
       truncate += count;
     },
     webhook: {},
+    resultAudioFormat: 'wav',
+    statusCase: 'documented',
     failAfterCreateNext: (count, status) => {
       checkCount('failAfterCreateNext', count);
       if (!Number.isInteger(status) || status < 400 || status > 599) {
@@ -185,6 +189,8 @@ export const createFaultState = (defaultLatencyMs: number): FaultState => {
       faults.resultFormat = null;
       faults.resultCount = 1;
       faults.webhook = {};
+      faults.resultAudioFormat = 'wav';
+      faults.statusCase = 'documented';
     },
   };
 };

@@ -42,6 +42,8 @@ export type Limits = {
   arrive(at: number, keyId: string | null): void;
   checkWindow(at: number): LimitVerdict;
   checkDay(at: number, keyId: string): LimitVerdict;
+  /** Notes a submit and checks it against `submitsPerWindow` (ok when there is none). */
+  arriveSubmit(at: number): LimitVerdict;
   reset(): void;
 };
 
@@ -49,8 +51,11 @@ export const createLimits = (options: {
   requestsPerWindow: number;
   windowMs: number;
   requestsPerDay: number;
+  /** Submits per window besides every request (Replicate's creates/min); absent or null: none. */
+  submitsPerWindow?: number | null;
 }): Limits => {
   const window = new ArrivalLog(options.windowMs);
+  const submits = new ArrivalLog(options.windowMs);
   const days = new Map<string, ArrivalLog>();
   return {
     arrive: (at, keyId) => {
@@ -65,8 +70,14 @@ export const createLimits = (options: {
     },
     checkWindow: (at) => window.check(at, options.requestsPerWindow),
     checkDay: (at, keyId) => days.get(keyId)?.check(at, options.requestsPerDay) ?? {ok: true},
+    arriveSubmit: (at) => {
+      if (options.submitsPerWindow == null) return {ok: true};
+      submits.add(at);
+      return submits.check(at, options.submitsPerWindow);
+    },
     reset: () => {
       window.clear();
+      submits.clear();
       days.clear();
     },
   };

@@ -1,52 +1,69 @@
 import {randomBytes} from 'node:crypto';
-import {QUBICO_USD_PER_SECOND} from '../contract/providers.ts';
 import {encodeWav} from '../wav/wav.ts';
 import type {FaultState} from './faults.ts';
+import type {LoadedVideo} from './load-video.ts';
 import {simulatedSignal} from './signal.ts';
-import type {SimulatedTask, TaskStatus, WebhookDelivery} from './types.ts';
-import {MODEL, type SubmitInput} from './validate-submit.ts';
+import type {SimulatedTask, TaskStatus} from './types.ts';
 
-const USD_PER_SECOND = QUBICO_USD_PER_SECOND;
-const WEBHOOK_TIMEOUT_MS = 5000;
 export const TASK_FAILURE_MESSAGE =
   'Audio generation failed for this video (simulated failure). Submit it again.';
 
 export type ResultFormat = {sampleRate: number; channels: number};
 
-/** Tasks, their life cycle (timers for the webhooks, status brought up to date from the clock), results. */
+/** A validated submit, in the simulator's own terms (each contract maps its host's body to it). */
+export type SubmitInput = LoadedVideo & {
+  prompt: string;
+  negativePrompt: string | null;
+  steps: number;
+  /** null when none was sent. */
+  seed: number | null;
+  /** Where the webhook goes; the plain secret of the hosts that send one back (Qubico, PiAPI). */
+  webhook: {endpoint: string; secret: string | null} | null;
+  /** The `duration` asked for (fal, Replicate): the result is min(it, the video's length). */
+  requestedDurationSeconds?: number;
+};
+
+/** Tasks, their life cycle (a timer per task for its end, status brought up to date from the clock), results. */
 export type TaskStore = {
   tasks: Map<string, SimulatedTask>;
-  webhookDeliveries: WebhookDelivery[];
-  create(input: SubmitInput, context: {keyId: string; submitSeq: number; now: number}): SimulatedTask;
+  /** `startAt`: when the task gets its slot (fal's queue); default `now`. */
+  create(
+    input: SubmitInput,
+    context: {keyId: string; submitSeq: number; now: number; startAt?: number},
+  ): SimulatedTask;
   /** Brings every task's status up to date with `now`. */
   refresh(now: number): void;
   /** The task if it exists and belongs to `keyId` (after refresh). */
   get(taskId: string, keyId: string | null, now: number): SimulatedTask | null;
   /** Tasks pending or processing, of one key or of all. */
   active(now: number, keyId?: string): SimulatedTask[];
-  /** The task object the API answers (and the webhook carries). */
-  toJson(task: SimulatedTask): Record<string, unknown>;
+  /** Ends a task that has not ended as `canceled` (and calls `onEnd`); false when it had ended already. */
+  cancel(task: SimulatedTask, now: number): boolean;
+  /** The plain webhook secret given at submit (kept apart from the public task objects). */
+  webhookSecret(taskId: string): string | null;
+  /** Hash of the key that submitted it. */
+  owner(taskId: string): string | null;
   resultWav(task: SimulatedTask, index: number): Uint8Array;
   reset(): void;
   close(): void;
 };
 
-const iso = (ms: number) => new Date(ms).toISOString();
-
-const isTerminal = (status: TaskStatus) => status === 'completed' || status === 'failed';
+export const isTerminal = (status: TaskStatus) =>
+  status === 'completed' || status === 'failed' || status === 'canceled';
 
 export const createTaskStore = (context: {
-  baseUrl: () => string;
   faults: FaultState;
   resultFormat: ResultFormat;
+  /** The host's task ids. */
+  newTaskId: () => string;
+  /** Called once when a task ends (completed, failed or canceled): its webhook. */
+  onEnd: (task: SimulatedTask) => void;
 }): TaskStore => {
   const tasks = new Map<string, SimulatedTask>();
-  const webhookDeliveries: WebhookDelivery[] = [];
   /** Kept apart from the public task objects: who owns a task, and the webhook secret. */
   const privateData = new Map<string, {keyId: string; webhookSecret: string | null}>();
   const wavCache = new Map<string, Uint8Array>();
-  const timers = new Set<NodeJS.Timeout>();
-  let webhookAbort = new AbortController();
+  const timers = new Map<string, NodeJS.Timeout>();
 
   const update = (task: SimulatedTask, now: number) => {
     if (isTerminal(task.status)) return;
@@ -58,112 +75,40 @@ export const createTaskStore = (context: {
     }
   };
 
-  const toJson = (task: SimulatedTask): Record<string, unknown> => {
-    const json: Record<string, unknown> = {
-      task_id: task.taskId,
-      status: task.status,
-      model: MODEL,
-      created_at: iso(task.createdAt),
-    };
-    if (task.completedAt !== undefined) json.completed_at = iso(task.completedAt);
-    if (task.status === 'completed') {
-      const spec = task.resultSpec;
-      json.results = Array.from({length: spec.count}, (_, n) => ({
-        url: `${context.baseUrl()}/v1/results/${task.taskId}/${n}.wav`,
-        duration: spec.durationInSeconds,
-        format: 'wav',
-        sample_rate: spec.sampleRate,
-        channels: spec.channels,
-      }));
-      json.usage = {
-        credits_used: Math.round(task.durationInSeconds * USD_PER_SECOND * 10_000) / 10_000,
-        processing_time: (task.finishesAt - task.createdAt) / 1000,
-      };
-    }
-    if (task.status === 'failed') {
-      json.error = {code: 'generation_failed', message: task.error ?? TASK_FAILURE_MESSAGE};
-      json.usage = {credits_used: 0, processing_time: (task.finishesAt - task.createdAt) / 1000};
-    }
-    return json;
-  };
-
-  const postWebhook = async (task: SimulatedTask, endpoint: string, secret: string, wrongSecret: boolean) => {
-    const at = Date.now();
-    // The controller of this delivery's generation: reset() swaps in a new one, and a delivery that
-    // straddles a reset must not be recorded in the next generation's list.
-    const abort = webhookAbort;
-    let status: number | null = null;
-    try {
-      const response = await fetch(endpoint, {
-        method: 'POST',
-        headers: {
-          'content-type': 'application/json',
-          'x-webhook-secret': wrongSecret ? `wrong-${randomBytes(8).toString('hex')}` : secret,
-        },
-        body: JSON.stringify(toJson(task)),
-        signal: AbortSignal.any([abort.signal, AbortSignal.timeout(WEBHOOK_TIMEOUT_MS)]),
-      });
-      status = response.status;
-      await response.body?.cancel().catch(() => undefined);
-    } catch {
-      status = null;
-    }
-    if (abort.signal.aborted) return;
-    webhookDeliveries.push({
-      taskId: task.taskId,
-      endpoint,
-      status,
-      at,
-      wrongSecret,
-      dropped: false,
-      taskStatus: task.status,
-    });
-  };
-
-  const deliverWebhook = async (task: SimulatedTask) => {
-    const secret = privateData.get(task.taskId)?.webhookSecret;
-    if (!task.webhook || !secret) return;
-    const knobs = context.faults.faults.webhook;
-    if (knobs.drop) {
-      webhookDeliveries.push({
-        taskId: task.taskId,
-        endpoint: task.webhook.endpoint,
-        status: null,
-        at: Date.now(),
-        wrongSecret: false,
-        dropped: true,
-        taskStatus: task.status,
-      });
-      return;
-    }
-    const times = knobs.duplicate ? 2 : 1;
-    for (let i = 0; i < times; i++) {
-      await postWebhook(task, task.webhook.endpoint, secret, Boolean(knobs.wrongSecret));
-    }
-  };
-
-  const resultSpecNow = (durationInSeconds: number): SimulatedTask['resultSpec'] => {
+  const resultSpecNow = (input: SubmitInput): SimulatedTask['resultSpec'] => {
     const f = context.faults.faults;
     const sampleRate = f.resultFormat?.sampleRate ?? context.resultFormat.sampleRate;
     const channels = f.resultFormat?.channels ?? context.resultFormat.channels;
-    const seconds = durationInSeconds * (f.resultDuration.scale ?? 1) + (f.resultDuration.offsetSeconds ?? 0);
+    // MMAudio's output is min(requested duration, video length).
+    const base =
+      input.requestedDurationSeconds === undefined
+        ? input.durationInSeconds
+        : Math.min(input.requestedDurationSeconds, input.durationInSeconds);
+    const seconds = base * (f.resultDuration.scale ?? 1) + (f.resultDuration.offsetSeconds ?? 0);
     const frames = Math.max(1, Math.round(seconds * sampleRate));
     const count = Number.isInteger(f.resultCount) && f.resultCount >= 1 ? f.resultCount : 1;
     return {count, durationInSeconds: frames / sampleRate, sampleRate, channels};
   };
 
+  const clearTimers = () => {
+    for (const timer of timers.values()) clearTimeout(timer);
+    timers.clear();
+  };
+
   return {
     tasks,
-    webhookDeliveries,
-    create: (input, {keyId, submitSeq, now}) => {
+    create: (input, {keyId, submitSeq, now, startAt = now}) => {
       const latency = context.faults.taskLatencyMs();
-      const taskId = `task_${randomBytes(10).toString('hex')}`;
+      const taskId = context.newTaskId();
       const task: SimulatedTask = {
         taskId,
         status: 'pending',
         videoSha256: input.videoSha256,
         videoBytes: input.video.byteLength,
         durationInSeconds: input.durationInSeconds,
+        ...(input.requestedDurationSeconds === undefined
+          ? {}
+          : {requestedDurationSeconds: input.requestedDurationSeconds}),
         prompt: input.prompt,
         negativePrompt: input.negativePrompt,
         steps: input.steps,
@@ -171,11 +116,11 @@ export const createTaskStore = (context: {
         seed: input.seed ?? randomBytes(6).readUIntBE(0, 6),
         seedWasSent: input.seed !== null,
         createdAt: now,
-        processingAt: now + latency / 4,
-        finishesAt: now + latency,
+        processingAt: startAt + latency / 4,
+        finishesAt: startAt + latency,
         submitSeq,
         ...(input.webhook ? {webhook: {endpoint: input.webhook.endpoint}} : {}),
-        resultSpec: resultSpecNow(input.durationInSeconds),
+        resultSpec: resultSpecNow(input),
       };
       if (context.faults.takeTaskFailure(task)) {
         task.failed = true;
@@ -184,11 +129,11 @@ export const createTaskStore = (context: {
       tasks.set(taskId, task);
       privateData.set(taskId, {keyId, webhookSecret: input.webhook?.secret ?? null});
       const timer = setTimeout(() => {
-        timers.delete(timer);
+        timers.delete(taskId);
         update(task, Math.max(Date.now(), task.finishesAt));
-        void deliverWebhook(task);
-      }, latency);
-      timers.add(timer);
+        context.onEnd(task);
+      }, task.finishesAt - now);
+      timers.set(taskId, timer);
       return task;
     },
     refresh: (now) => {
@@ -210,7 +155,19 @@ export const createTaskStore = (context: {
       }
       return out;
     },
-    toJson,
+    cancel: (task, now) => {
+      update(task, now);
+      if (isTerminal(task.status)) return false;
+      clearTimeout(timers.get(task.taskId));
+      timers.delete(task.taskId);
+      task.status = 'canceled';
+      task.canceledAt = now;
+      task.completedAt = now;
+      context.onEnd(task);
+      return true;
+    },
+    webhookSecret: (taskId) => privateData.get(taskId)?.webhookSecret ?? null,
+    owner: (taskId) => privateData.get(taskId)?.keyId ?? null,
     resultWav: (task, index) => {
       const cacheKey = `${task.taskId}/${index}`;
       let wav = wavCache.get(cacheKey);
@@ -233,19 +190,11 @@ export const createTaskStore = (context: {
       return wav;
     },
     reset: () => {
-      for (const timer of timers) clearTimeout(timer);
-      timers.clear();
-      webhookAbort.abort();
-      webhookAbort = new AbortController();
+      clearTimers();
       tasks.clear();
       privateData.clear();
       wavCache.clear();
-      webhookDeliveries.length = 0;
     },
-    close: () => {
-      for (const timer of timers) clearTimeout(timer);
-      timers.clear();
-      webhookAbort.abort();
-    },
+    close: clearTimers,
   };
 };

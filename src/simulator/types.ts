@@ -1,29 +1,44 @@
+import type {ProviderName} from '../contract/providers.ts';
 import type {Logger} from '../log.ts';
 
 export type SimulatorOptions = {
+  /**
+   * Which host's contract to speak: `qubico` (default), `piapi`, `fal` or `replicate` — its paths, bodies,
+   * status words, error shapes, result format and webhook signing. One simulator speaks one contract.
+   */
+  provider?: ProviderName;
   /** Interface to listen on. Default `127.0.0.1`. */
   host?: string;
   /** Port to listen on; 0 picks a free one. Default 0. */
   port?: number;
   /**
-   * The only key accepted. Default `process.env.QUBICO_API_KEY`. With neither (or with `null`, which ignores
-   * the environment) any non-empty key is accepted; a request without a key always gets 401.
+   * The only key accepted. Default: the provider's key variable (`QUBICO_API_KEY`, `PIAPI_API_KEY`, `FAL_KEY`,
+   * `REPLICATE_API_TOKEN`). With neither (or with `null`, which ignores the environment) any non-empty key is
+   * accepted; a request without a key always gets 401.
    */
   apiKey?: string | null;
   /** Time from submit to completion; `processing` after a quarter of it. Default 2000 ms. */
   taskLatencyMs?: number;
   /** `estimated_time` of the submit answer, in seconds. Default `ceil(taskLatencyMs / 1000)`. */
   estimatedTimeSeconds?: number;
+  /** The host's limits. Defaults are the host's own (see each contract); Qubico's are 20/min, 5 tasks, 500/day. */
   limits?: {
-    /** Requests accepted per sliding window; every request counts, rejected ones too. Default 20. */
+    /** Requests accepted per sliding window; every request counts, rejected ones too. Qubico: 20. */
     requestsPerWindow?: number;
     /** Length of that window. Default 60 000 ms. */
     windowMs?: number;
-    /** Tasks pending or processing at once per key; a submit over it gets 429. Default 5. */
+    /**
+     * Tasks pending or processing at once per key. Over it a submit gets 429 — except on fal, where the
+     * request waits `IN_QUEUE` for a slot (fal never answers 429). Qubico: 5; fal: 2.
+     */
     concurrentTasks?: number;
-    /** Requests per key per rolling 24 h. Default 500. */
+    /** Requests per key per rolling 24 h. Qubico: 500. */
     requestsPerDay?: number;
+    /** Submits accepted per window (besides `requestsPerWindow`). Replicate: 600 creates/min. */
+    submitsPerWindow?: number;
   };
+  /** Replicate: the webhook signing secret (`whsec_<base64>`) served at `/v1/webhooks/default/secret`. Default: random. */
+  webhookSigningSecret?: string;
   /** Largest decoded video accepted; larger gets 413. Default 32 MiB. */
   maxVideoBytes?: number;
   /** How long fetching a video given as a URL may take before the submit gets 400. Default 10 000 ms. */
@@ -34,7 +49,8 @@ export type SimulatorOptions = {
   logger?: Logger;
 };
 
-export type RequestKind = 'submit' | 'poll' | 'result' | 'other';
+/** `cancel` exists on the hosts that have one (fal, Replicate). */
+export type RequestKind = 'submit' | 'poll' | 'result' | 'cancel' | 'other';
 
 export type RecordedRequest = {
   /** 1, 2, 3… in order of arrival. */
@@ -66,7 +82,11 @@ export type RecordedRequest = {
   bytesSent?: number;
 };
 
-export type TaskStatus = 'pending' | 'processing' | 'completed' | 'failed';
+/**
+ * The simulator's own life cycle of a task; each contract shows it in its host's words (`IN_QUEUE`,
+ * `starting`, `succeeded`…). `canceled` only on hosts with a cancel.
+ */
+export type TaskStatus = 'pending' | 'processing' | 'completed' | 'failed' | 'canceled';
 
 export type SimulatedTask = {
   taskId: string;
@@ -76,6 +96,8 @@ export type SimulatedTask = {
   videoSha256: string;
   videoBytes: number;
   durationInSeconds: number;
+  /** The `duration` asked for, on hosts that take one (fal, Replicate); the result is min(it, video). */
+  requestedDurationSeconds?: number;
   prompt: string;
   negativePrompt: string | null;
   steps: number;
@@ -89,6 +111,8 @@ export type SimulatedTask = {
   /** When the task finishes (finished), whether completed or failed. */
   finishesAt: number;
   completedAt?: number;
+  /** When a cancel ended it. */
+  canceledAt?: number;
   submitSeq: number;
   failed?: boolean;
   error?: string;
@@ -109,6 +133,8 @@ export type WebhookDelivery = {
   dropped: boolean;
   /** Status of the task sent. */
   taskStatus: TaskStatus;
+  /** Signed with a timestamp outside the verifiers' window (fal, Replicate: the `webhook.stale` knob). */
+  stale?: boolean;
 };
 
 export type SimulatorFaults = {
@@ -134,7 +160,19 @@ export type SimulatorFaults = {
   result404Next(count: number): void;
   /** The next `count` result downloads that would succeed get a wav cut in the middle of its data chunk. */
   truncateResultNext(count: number): void;
-  webhook: {duplicate?: boolean; wrongSecret?: boolean; drop?: boolean};
+  /**
+   * `wrongSecret`: the plain secret is wrong (Qubico, PiAPI), or the call is signed with a key the JWKS does
+   * not hold (fal) or with another `whsec_` secret (Replicate). `stale`: signed, but with a timestamp
+   * 10 minutes old (fal, Replicate).
+   */
+  webhook: {duplicate?: boolean; wrongSecret?: boolean; drop?: boolean; stale?: boolean};
+  /**
+   * PiAPI, whose result format is undocumented: the audio file served at `output.audio_url` (16-bit wav, mp3
+   * or AAC in an m4a). Default `wav`. Other hosts ignore it.
+   */
+  resultAudioFormat: 'wav' | 'mp3' | 'm4a';
+  /** PiAPI: status words as documented (`completed`) or capitalised (`Completed`), which clients must accept. */
+  statusCase: 'documented' | 'capitalised';
   /**
    * The next `count` submits create their task (it runs, and is billed) and then answer `status` (e.g.
    * 504, as a gateway that timed out): the client cannot know the task exists.
@@ -155,8 +193,12 @@ export type SimulatorFaults = {
 };
 
 export type Simulator = {
-  /** `http://host:port`, no trailing slash: use it as `QUBICO_BASE_URL`. */
+  /** The contract it speaks. */
+  provider: ProviderName;
+  /** `http://host:port`, no trailing slash: use it as the provider's base URL (`QUBICO_BASE_URL`, `FAL_BASE_URL`…). */
   url: string;
+  /** fal: where its JWKS (the Ed25519 public key its webhooks are signed with) is served; null elsewhere. */
+  jwksUrl: string | null;
   host: string;
   port: number;
   /** Every request, in order of arrival, rejected ones included. */
