@@ -6,6 +6,7 @@ import {pipeline} from 'node:stream/promises';
 import type {Dispatcher} from 'undici';
 import type {Logger} from '../log.ts';
 import {tempPathFor} from '../media/atomic.ts';
+import {type SniffedAudio, sniffAudio} from '../media/sniff-audio.ts';
 import {parseWavHeader, WavError, type WavFormat} from '../wav/wav.ts';
 import {checkResultUrl, MAX_RESULT_REDIRECTS} from './check-result-url.ts';
 import {InvalidResponseError, InvalidResultError, ResultRejectedError} from './errors.ts';
@@ -31,6 +32,16 @@ export type ResultDownloaderOptions = {
   apiOrigin: string;
   logger: Logger;
   combine: (signal: AbortSignal | undefined) => AbortSignal;
+  /**
+   * Hosts whose result is not a wav (fal and Replicate send an mp4 with AAC, PiAPI an undocumented
+   * format): decodes the downloaded file (`kind` sniffed from its first bytes) to a wav at `destination`,
+   * at most `maxSeconds` long. Without it, only a wav is accepted (Qubico).
+   */
+  toWav?: (
+    source: string,
+    destination: string,
+    info: {kind: Exclude<SniffedAudio, 'wav'>; maxSeconds: number; signal: AbortSignal},
+  ) => Promise<void>;
 };
 
 export type DownloadResult = (
@@ -84,13 +95,47 @@ const streamCapped = async (
  * segment's limits, then renamed into place. A refused or truncated result leaves nothing behind.
  */
 export const createResultDownloader = (options: ResultDownloaderOptions): DownloadResult => {
-  const {send, baseUrl, apiOrigin, logger} = options;
+  const {send, baseUrl, apiOrigin, logger, toWav} = options;
+
+  /** A result in another format, decoded to a wav beside the destination; returns the wav's path. */
+  const decodeToWav = async (
+    tmp: string,
+    head: Uint8Array,
+    shown: string,
+    destinationPath: string,
+    limits: ResultLimits,
+    signal: AbortSignal,
+  ): Promise<string> => {
+    const kind = sniffAudio(head);
+    if (kind === null || kind === 'wav' || !toWav) {
+      const start = Buffer.from(head.subarray(0, 8)).toString('hex');
+      throw new InvalidResultError(
+        shown,
+        `it is neither a wav nor a known audio file (it starts 0x${start})`,
+      );
+    }
+    const wavTmp = tempPathFor(destinationPath);
+    try {
+      await toWav(tmp, wavTmp, {kind, maxSeconds: limits.maxDurationSeconds + 1, signal});
+    } catch (err) {
+      await rm(wavTmp, {force: true});
+      signal.throwIfAborted();
+      const reason = err instanceof Error ? err.message : String(err);
+      if (err instanceof Error && err.name === 'NoAudioStreamError') {
+        throw new ResultRejectedError(shown, `the ${kind} file has no audio stream`, {cause: err});
+      }
+      throw new InvalidResultError(shown, `the ${kind} file could not be decoded (${reason})`, {cause: err});
+    }
+    logger.verbose(`Result ${shown} is ${kind}: its audio decoded to a wav`);
+    return wavTmp;
+  };
 
   const receive = async (
     response: Dispatcher.ResponseData,
     shown: string,
     destinationPath: string,
     limits: ResultLimits,
+    signal: AbortSignal,
   ): Promise<DownloadedResult> => {
     if (REDIRECT_STATUSES.has(response.statusCode)) {
       await readTextLimited(response.body, MAX_ERROR_BODY_BYTES);
@@ -111,11 +156,16 @@ export const createResultDownloader = (options: ResultDownloaderOptions): Downlo
       );
     }
     const tmp = tempPathFor(destinationPath);
+    let decoded: string | null = null;
     try {
       await streamCapped(response, tmp, shown, limits);
-      const bytes = await readFile(tmp);
+      let bytes = await readFile(tmp);
       if (Number.isFinite(declared) && declared !== bytes.length) {
         throw new InvalidResultError(shown, `${bytes.length} of ${declared} bytes arrived`);
+      }
+      if (sniffAudio(bytes) !== 'wav' && toWav) {
+        decoded = await decodeToWav(tmp, bytes, shown, destinationPath, limits, signal);
+        bytes = await readFile(decoded);
       }
       let format: WavFormat;
       try {
@@ -126,15 +176,17 @@ export const createResultDownloader = (options: ResultDownloaderOptions): Downlo
       }
       const rejected = rejectResultFormat(format, limits);
       if (rejected) throw new ResultRejectedError(shown, rejected);
-      await rename(tmp, destinationPath);
+      await rename(decoded ?? tmp, destinationPath);
       logger.verbose(
         `Downloaded ${shown} → ${destinationPath} (${bytes.length} bytes, ${format.sampleRate} Hz, ` +
           `${format.channels} ch, ${(format.frames / format.sampleRate).toFixed(2)} s)`,
       );
       return {path: destinationPath, bytes: bytes.length, format};
     } catch (err) {
-      await rm(tmp, {force: true});
+      if (decoded) await rm(decoded, {force: true});
       throw err;
+    } finally {
+      await rm(tmp, {force: true});
     }
   };
 
@@ -165,7 +217,7 @@ export const createResultDownloader = (options: ResultDownloaderOptions): Downlo
           // The key goes to the API's own origin only, never to a CDN or a redirect elsewhere.
           toApi: target.origin === apiOrigin,
           signal,
-          onResponse: (response) => receive(response, shown, destinationPath, limits),
+          onResponse: (response) => receive(response, shown, destinationPath, limits, signal),
         });
       } catch (err) {
         if (!(err instanceof ResultRedirect)) throw err;

@@ -1,6 +1,5 @@
 import {MMAudioError, UsageError} from '../errors.ts';
-import {type AttemptFailure, parseRetryAfter} from './retry.ts';
-import {apiErrorBodySchema} from './schema.ts';
+import type {AttemptFailure} from './retry.ts';
 
 /**
  * The errors of the Qubico client, in the openai-node style: one base class for every answer of the API
@@ -153,11 +152,11 @@ export class TaskTimeoutError extends MMAudioError {
  * a timeout. The task may exist and be billed, so the client does not resend it.
  */
 export class SubmitOutcomeUnknownError extends MMAudioError {
-  constructor(cause: unknown) {
+  constructor(cause: unknown, hostLabel = 'Qubico') {
     const reason = cause instanceof Error ? cause.message : String(cause);
     super(
       `The submit request failed after it was sent (${reason}): the task may have been created and ` +
-        'billed; not retried to avoid paying twice. Check your Qubico dashboard before running again.',
+        `billed; not retried to avoid paying twice. Check your ${hostLabel} dashboard before running again.`,
       {cause},
     );
   }
@@ -220,77 +219,6 @@ const describeServiceError = (error: unknown): string => {
   } catch {
     return String(error);
   }
-};
-
-const parseBody = (body: string | unknown): unknown => {
-  if (typeof body !== 'string') return body;
-  try {
-    return JSON.parse(body);
-  } catch {
-    return body;
-  }
-};
-
-const identity = (text: string) => text;
-
-/**
- * Builds the right QubicoApiError subclass for an error answer. `body` is the raw text or the parsed
- * JSON. `redact` removes secrets from anything that ends up in the message or the body.
- */
-export const makeApiError = (
-  status: number,
-  headers: ResponseHeaders,
-  body: string | unknown,
-  options: {nowMs?: number; redact?: (text: string) => string} = {},
-): QubicoApiError => {
-  const redact = options.redact ?? identity;
-  const parsedRaw = parseBody(body);
-  // Round-trip through JSON so that a key echoed anywhere in the body is redacted there too.
-  const parsed =
-    typeof parsedRaw === 'string' ? redact(parsedRaw) : parseBody(redact(JSON.stringify(parsedRaw) ?? ''));
-  const shaped = apiErrorBodySchema.safeParse(parsed);
-  const code = shaped.success ? shaped.data.error.code : null;
-  const details = shaped.success ? shaped.data.error.details : undefined;
-  const serviceMessage = shaped.success
-    ? shaped.data.error.message
-    : typeof parsed === 'string' && parsed.length > 0
-      ? parsed.slice(0, 200)
-      : null;
-  const said = serviceMessage ? ` The service said: ${code ? `${code}: ` : ''}${serviceMessage}` : '';
-  const info = {headers, code, details, body: parsed};
-  if (status === 400) {
-    return new BadRequestError(status, `The Qubico API refused the request (400 Bad Request).${said}`, info);
-  }
-  if (status === 401 || status === 403) {
-    return new AuthenticationError(
-      status,
-      `The Qubico API refused the API key (${status}). Check QUBICO_API_KEY: it must be the key of your ` +
-        `Qubico account, without quotes or spaces.${said}`,
-      info,
-    );
-  }
-  if (status === 413) {
-    return new PayloadTooLargeError(
-      status,
-      'The Qubico API refused the proxy video as too large (413). Use a shorter --max-segment-seconds, ' +
-        `or host the proxies and send URLs (the \`upload\` option) instead of inline base64.${said}`,
-      info,
-    );
-  }
-  if (status === 429) {
-    const retryAfterMs = parseRetryAfter(headers['retry-after'], options.nowMs ?? Date.now());
-    return new RateLimitError(
-      status,
-      `The Qubico API rate limit was hit (429)` +
-        (retryAfterMs === null ? '' : `; it asked to retry after ${Math.ceil(retryAfterMs / 1000)} s`) +
-        `.${said}`,
-      {...info, retryAfterMs},
-    );
-  }
-  if (status >= 500) {
-    return new InternalServerError(status, `The Qubico API had a server error (${status}).${said}`, info);
-  }
-  return new QubicoApiError(status, `The Qubico API answered ${status}.${said}`, info);
 };
 
 /** What the retry table needs to know about an error thrown by one attempt. */

@@ -16,7 +16,6 @@ export {
   InvalidResponseError,
   InvalidResultError,
   MissingApiKeyError,
-  makeApiError,
   PayloadTooLargeError,
   QubicoApiError,
   QuotaExceededError,
@@ -29,6 +28,8 @@ export {
 } from './errors.ts';
 export type {Clock, RequestLimiter, Semaphore} from './limiter.ts';
 export {createRequestLimiter, createSemaphore} from './limiter.ts';
+export type {DescribedErrorBody, MakeApiErrorOptions} from './make-api-error.ts';
+export {makeApiError} from './make-api-error.ts';
 export type {Mp4Info} from './mp4.ts';
 export {Mp4Error, readMp4Info} from './mp4.ts';
 export type {DailyQuota, DailyQuotaOptions} from './quota.ts';

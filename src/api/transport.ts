@@ -5,7 +5,6 @@ import {
   ApiConnectionError,
   InternalServerError,
   InvalidResponseError,
-  makeApiError,
   QubicoApiError,
   RequestAbortedError,
   RequestTimeoutError,
@@ -21,6 +20,7 @@ import {
   readTextLimited,
 } from './http-body.ts';
 import type {Clock, RequestLimiter} from './limiter.ts';
+import {type MakeApiErrorOptions, makeApiError} from './make-api-error.ts';
 import type {DailyQuota} from './quota.ts';
 import {isBeforeSendCode, retryDelay, shouldRetry} from './retry.ts';
 
@@ -62,6 +62,8 @@ export type TransportOptions = {
   retryMaxDelayMs: number;
   /** Aborted when the owning client closes. */
   closing: AbortSignal;
+  /** The host's error mapping (its label, key variable, body shape, 429 hint). Default Qubico's. */
+  errorOptions?: Omit<MakeApiErrorOptions, 'nowMs' | 'redact'>;
 };
 
 export type Transport = {
@@ -184,7 +186,11 @@ export const createTransport = (options: TransportOptions): Transport => {
             },
           );
         }
-        throw makeApiError(status, responseHeaders, text, {nowMs: clock.now(), redact: logger.redact});
+        throw makeApiError(status, responseHeaders, text, {
+          ...options.errorOptions,
+          nowMs: clock.now(),
+          redact: logger.redact,
+        });
       }
       return await spec.onResponse(response);
     } catch (err) {
@@ -192,7 +198,9 @@ export const createTransport = (options: TransportOptions): Transport => {
       if (spec.signal.aborted && !committed) {
         const abortError = aborted(what, spec.signal, err);
         // Cancelled while the submit was on the wire: whether the task exists is unknown.
-        if (spec.kind === 'submit' && sent) throw new SubmitOutcomeUnknownError(abortError);
+        if (spec.kind === 'submit' && sent) {
+          throw new SubmitOutcomeUnknownError(abortError, options.errorOptions?.label);
+        }
         throw abortError;
       }
       if (timedOut) throw new RequestTimeoutError(what, requestTimeoutMs);
@@ -226,7 +234,7 @@ export const createTransport = (options: TransportOptions): Transport => {
         if (!shouldRetry({method: spec.method, error: failure, attempt, maxRetries: options.maxRetries})) {
           if (spec.kind === 'submit' && submitOutcomeUnknown(err)) {
             logger.verbose(`${what}: ${(err as Error).message}; not retried (the task may exist)`);
-            throw new SubmitOutcomeUnknownError(err);
+            throw new SubmitOutcomeUnknownError(err, options.errorOptions?.label);
           }
           throw err;
         }

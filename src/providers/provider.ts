@@ -13,6 +13,10 @@ export type ProviderTask = {
   resultUrls: string[];
   /** The host's estimate of the task's time, when it gives one. */
   estimatedTimeSeconds: number | null;
+  /** The host's reason when the task failed (its own shape), for TaskFailedError. */
+  serviceError?: unknown;
+  /** GPU-seconds the host billed (Replicate's `metrics.predict_time`), when it says. */
+  gpuSeconds?: number | null;
 };
 
 /** One segment's request, host-neutral. Each provider maps it to its own body. */
@@ -25,6 +29,8 @@ export type ProviderInput = {
   seed?: number;
   /** The segment's length: sent to hosts that take a `duration` (`facts.takesDuration`). */
   durationInSeconds: number;
+  /** Classifier-free guidance, where the host takes it (fal, Replicate: `cfg_strength`). Default the host's. */
+  cfgStrength?: number;
 };
 
 /**

@@ -5,7 +5,6 @@ import {
   InputValidationError,
   InternalServerError,
   MissingApiKeyError,
-  makeApiError,
   PayloadTooLargeError,
   QubicoApiError,
   QuotaExceededError,
@@ -13,6 +12,7 @@ import {
   SubmitOutcomeUnknownError,
   TaskFailedError,
 } from '../../../src/api/errors.ts';
+import {makeApiError} from '../../../src/api/make-api-error.ts';
 import {inferenceRequestSchema, taskSchema} from '../../../src/api/schema.ts';
 import {MMAudioError} from '../../../src/errors.ts';
 import {createLogger} from '../../../src/log.ts';

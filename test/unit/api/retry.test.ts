@@ -1,11 +1,11 @@
 import {describe, expect, it} from 'vitest';
 import {
   ApiConnectionError,
-  makeApiError,
   RequestAbortedError,
   RequestTimeoutError,
   toAttemptFailure,
 } from '../../../src/api/errors.ts';
+import {makeApiError} from '../../../src/api/make-api-error.ts';
 import {
   backoffDelay,
   isBeforeSendCode,
