@@ -11,7 +11,7 @@ export class NoAudioStreamError extends Error {
 }
 
 /**
- * Decodes the first audio stream of `input` (an mp4 with AAC, an mp3, a flac, …) to a 32-bit float wav at
+ * Decodes the first audio stream of `input` (an mp4 with AAC, an mp3, a flac, …) to a 24-bit PCM wav (the encoders Remotion's ffmpeg has: 16 and 24-bit PCM) at
  * its own rate and channels, with Remotion's bundled ffmpeg; the picture, subtitles and metadata are
  * dropped. At most `maxSeconds` are decoded, so a small file claiming hours cannot blow up on disk (the
  * caller's limits then refuse what is still too long). Absolute paths; `output` is overwritten.
@@ -40,7 +40,7 @@ export const extractAudioToWav = async (
         '-t',
         String(options.maxSeconds),
         '-c:a',
-        'pcm_f32le',
+        'pcm_s24le',
         '-fflags',
         '+bitexact',
         '-flags:a',
