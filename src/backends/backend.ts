@@ -1,6 +1,7 @@
 import type {Logger} from '../log.ts';
 
-export type BackendName = 'qubico' | 'offline';
+/** `offline`, or the hosted service that made the audio. */
+export type BackendName = 'qubico' | 'offline' | 'piapi' | 'fal' | 'replicate';
 
 /** What a backend is asked to do for one segment. */
 export type BackendRequest = {

@@ -287,7 +287,7 @@ export const createQubicoBackend = (options: QubicoBackendOptions): AudioBackend
   };
 
   return {
-    name: 'qubico',
+    name: client.name,
     async generate(request, context): Promise<BackendResult> {
       try {
         return await generate(request, context);

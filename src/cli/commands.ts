@@ -71,6 +71,32 @@ const sessionOptionsFrom = (r: ResolvedRemotionSettings): Partial<GenerateAudioO
   ...(r.chromeMode ? {chromeMode: r.chromeMode} : {}),
 });
 
+/**
+ * The service, its key and base URL. The provider variables are kept out of process.env (and so of child
+ * processes): the choice is made here, from the copy the CLI holds, and the chosen host's key and base URL
+ * are handed over (QUBICO_*, PIAPI_*, FAL_*, REPLICATE_*).
+ */
+const hostOptionsFrom = (flags: CliFlags, ctx: CliContext): Partial<GenerateAudioOptions> => {
+  const provider = selectProvider({
+    provider: flags.provider ?? null,
+    backend: flags.backend ?? null,
+    keys: providerKeysFromEnv(ctx.providerEnv),
+  });
+  const facts = provider === null || provider === 'offline' ? PROVIDERS.qubico : PROVIDERS[provider];
+  return {
+    provider: provider ?? undefined,
+    apiKey: ctx.providerEnv[facts.keyEnv],
+    baseUrl: ctx.providerEnv[facts.baseUrlEnv],
+  };
+};
+
+/** The chosen host's webhook secret variable (QUBICO_WEBHOOK_SECRET, PIAPI_…, REPLICATE_…). */
+const webhookSecretFrom = (flags: CliFlags, ctx: CliContext): string | undefined => {
+  const provider = hostOptionsFrom(flags, ctx).provider;
+  const name = provider === undefined || provider === 'offline' ? 'qubico' : provider;
+  return ctx.providerEnv[`${name.toUpperCase()}_WEBHOOK_SECRET`];
+};
+
 /** CLI flags → library options (the library validates them: one place for every rule). */
 export const optionsFromFlags = (
   entryPoint: string,
@@ -89,16 +115,7 @@ export const optionsFromFlags = (
   maxSegmentSeconds: flags.maxSegmentSeconds,
   overlapSeconds: flags.overlapSeconds,
   backend: flags.backend === 'qubico' || flags.backend === 'offline' ? flags.backend : undefined,
-  // The provider variables are kept out of process.env (and so of child processes): choose here, from
-  // the copy the CLI holds.
-  provider:
-    selectProvider({
-      provider: flags.provider ?? null,
-      backend: flags.backend ?? null,
-      keys: providerKeysFromEnv(ctx.providerEnv),
-    }) ?? undefined,
-  apiKey: ctx.providerEnv.QUBICO_API_KEY,
-  baseUrl: ctx.providerEnv.QUBICO_BASE_URL,
+  ...hostOptionsFrom(flags, ctx),
   publicDir: flags.publicDir,
   cacheDir: flags.cacheDir,
   maxCost: flags.maxCost,
@@ -126,7 +143,7 @@ export const optionsFromFlags = (
           return {
             url: flags.webhookUrl,
             listen: flags.webhookListen,
-            secret: ctx.providerEnv.QUBICO_WEBHOOK_SECRET,
+            secret: webhookSecretFrom(flags, ctx),
           };
         })()
       : null,
@@ -198,7 +215,7 @@ const costCell = (bill: BillEstimate): string =>
   bill.kind === 'unknown' ? 'GPU time' : `${bill.kind === 'estimate' ? '~' : ''}${usd(bill.usd)}`;
 
 const billLine = (r: {billedSeconds: number; cachedSeconds: number; costUsd: number; backend: string}) =>
-  r.backend === 'qubico'
+  r.backend !== 'offline'
     ? `billed ${seconds(Math.round(r.billedSeconds * 10) / 10)} (${usd(r.costUsd)}), ${seconds(Math.round(r.cachedSeconds * 10) / 10)} from cache`
     : `offline backend: nothing billed, ${seconds(Math.round(r.cachedSeconds * 10) / 10)} from cache`;
 

@@ -157,7 +157,13 @@ export const main = async (
       level: flags.log,
       stdout,
       stderr,
-      secrets: [providerEnv.values.QUBICO_API_KEY, providerEnv.values.QUBICO_WEBHOOK_SECRET, flags.apiKey],
+      // Every host's key, token and webhook secret (QUBICO_API_KEY, FAL_KEY, REPLICATE_API_TOKEN, …).
+      secrets: [
+        ...Object.entries(providerEnv.values)
+          .filter(([name]) => /_(KEY|TOKEN|SECRET)$/.test(name))
+          .map(([, value]) => value),
+        flags.apiKey,
+      ],
     });
     if (flags.help || command === null || command === 'help') {
       stdout.write(HELP);

@@ -57,7 +57,7 @@ export const manifestSchema = z.object({
   compositionId: z.string().min(1),
   fps: z.number().positive(),
   durationInFrames: z.number().int().positive(),
-  backend: z.enum(['qubico', 'offline']),
+  backend: z.enum(['qubico', 'offline', 'piapi', 'fal', 'replicate']),
   createdAt: z.string(),
   /**
    * Where the crossfades over overlaps live. `in-audio`: baked into the wavs sample by sample (what the

@@ -71,9 +71,12 @@ export type GenerateAudioOptions = {
    * offline. The plan's segment limit is the provider's longest clip, capped by `maxSegmentSeconds`.
    */
   provider?: ProviderChoice;
-  /** Default QUBICO_API_KEY. Never logged. */
+  /**
+   * The chosen service's key. Default its variable (QUBICO_API_KEY, PIAPI_API_KEY, FAL_KEY,
+   * REPLICATE_API_TOKEN). Never logged.
+   */
   apiKey?: string;
-  /** Default QUBICO_BASE_URL, else https://api.qubico.ai. */
+  /** Default the chosen service's variable (QUBICO_BASE_URL, PIAPI_BASE_URL, …), else its own URL. */
   baseUrl?: string;
   /**
    * Webhooks as wake-ups: `url` is what the service POSTs to, `listen` where this process listens

@@ -11,7 +11,7 @@ import type {PlannedSegment} from '../plan.ts';
  * backend's.)
  */
 export const checkUnknownSubmits = async (options: {
-  client: QubicoClient | null;
+  client: Pick<QubicoClient, 'baseUrl'> | null;
   journal: SubmitJournal;
   compositionId: string;
   segments: PlannedSegment[];

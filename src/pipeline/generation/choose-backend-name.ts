@@ -1,12 +1,11 @@
 import type {BackendName} from '../../backends/backend.ts';
-import {PROVIDERS} from '../../contract/providers.ts';
 import {UsageError} from '../../errors.ts';
 import type {NormalizedGenerateOptions} from '../options.ts';
 
 /**
  * Which backend the run uses: the one asked for, else `qubico` when its key is set, else `offline`
- * (with a warning). Throws UsageError, before anything is opened, for a host this version cannot
- * generate with and for `--backend qubico` without a key.
+ * (with a warning); another host when `--provider` (or its key) names it. Throws UsageError, before
+ * anything is opened, for `--backend qubico` without a key.
  */
 export const chooseBackendName = (o: NormalizedGenerateOptions): BackendName => {
   const name = backendNameOf(o);
@@ -21,12 +20,8 @@ export const chooseBackendName = (o: NormalizedGenerateOptions): BackendName => 
 const backendNameOf = (o: NormalizedGenerateOptions): BackendName => {
   if (o.backend && typeof o.backend !== 'string') return o.backend.name;
   if (o.backend) return o.backend;
-  if (o.provider !== null && o.provider !== 'qubico' && o.provider !== 'offline') {
-    throw new UsageError(
-      `Generating with ${PROVIDERS[o.provider].label} is not available in this version: ` +
-        `\`plan --provider ${o.provider}\` shows its segments and bill. Use --provider qubico or --provider offline. Nothing was sent.`,
-    );
-  }
+  // PiAPI, fal, Replicate: named, or found by their key (options.ts chose).
+  if (o.provider !== null && o.provider !== 'qubico' && o.provider !== 'offline') return o.provider;
   const key = o.apiKey ?? process.env.QUBICO_API_KEY;
   if (key) return 'qubico';
   o.logger.warn(

@@ -1,6 +1,8 @@
 import {rm} from 'node:fs/promises';
 import path from 'node:path';
 import {manifestPath} from '../../contract/manifest.ts';
+import {providerNames} from '../../contract/providers.ts';
+import {usdPerVideoSecond} from '../../providers/usd-per-video-second.ts';
 import {withFleetSeeds} from '../../state/fleet-seeds.ts';
 import {createSubmitJournal} from '../../state/journal.ts';
 import {lockRun} from '../lock-run.ts';
@@ -27,6 +29,9 @@ import {releaseAcknowledgedSubmits} from './release-acknowledged-submits.ts';
 import {type BackendSetup, setUpBackend} from './set-up-backend.ts';
 import {createSpendingGate} from './spending-gate.ts';
 import {summarizeOutcomes} from './summarize-outcomes.ts';
+
+/** A backend that bills: a hosted service (a custom backend counts by the name it gives). */
+const isHosted = (name: string): boolean => (providerNames as readonly string[]).includes(name);
 
 /**
  * The whole generation: bundle once, render every frame once (chunk by chunk), and while chunk k+1
@@ -95,13 +100,14 @@ export const runGeneration = async (
     const {params, plan, segmentParams} = planForComposition(o, composition, session.inputProps, range);
     for (const warning of plan.warnings) logger.warn(warning);
     validateSegmentPrompts(plan.segments, segmentParams, {
-      requirePrompt: backendName === 'qubico',
+      requirePrompt: isHosted(backendName),
       compositionId: o.compositionId,
     });
     checkTakeSeeds(params.seed, o.takes);
     // Every take of a segment is generated and billed: the worst case is the plan times the takes.
     const takes = o.takes;
-    const worstCaseUsd = Math.round(plan.costUsd * takes * 100) / 100;
+    const usdPerSecond = usdPerVideoSecond(backendName, o.maxCost);
+    const worstCaseUsd = Math.round(plan.billedSeconds * usdPerSecond * takes * 100) / 100;
 
     // Backend set-up.
     setup = await setUpBackend(o, backendName);
@@ -123,11 +129,12 @@ export const runGeneration = async (
     report({stage: 'rendering', totalFrames: plan.durationInFrames, segmentsTotal: plan.segments.length});
 
     // Spending gate, then the per-segment work while the frame pass goes on.
-    const paid = backendName === 'qubico';
+    const paid = isHosted(backendName);
     const gate = await createSpendingGate({
       paid,
       maxCost: o.maxCost,
       worstCaseUsd,
+      usdPerSecond,
       takesTotal: plan.segments.length * takes,
       quota: client?.quota ?? null,
       logger,
@@ -189,7 +196,7 @@ export const runGeneration = async (
     });
     const publishMs = Date.now() - tPublish;
     await releaseAcknowledgedSubmits(journal, acknowledgedUnknown);
-    const summary = summarizeOutcomes(frames.done, plan);
+    const summary = summarizeOutcomes(frames.done, plan, usdPerSecond);
     report({stage: 'done', segmentsDone: plan.segments.length});
     return {
       result: {

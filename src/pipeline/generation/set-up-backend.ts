@@ -6,6 +6,7 @@ import {startWebhookReceiver, type WebhookReceiver} from '../../api/webhook.ts';
 import type {AudioBackend, BackendName} from '../../backends/backend.ts';
 import {createOfflineBackend} from '../../backends/offline.ts';
 import {createQubicoBackend} from '../../backends/qubico.ts';
+import {setUpProviderBackend} from '../../backends/set-up-provider-backend.ts';
 import {UsageError} from '../../errors.ts';
 import {createQubicoProvider} from '../../providers/qubico/create-qubico-provider.ts';
 import {createSubmitJournal} from '../../state/journal.ts';
@@ -26,7 +27,8 @@ export type BackendSetup = {
   /** Which service makes the audio, for cache keys (see CacheKeyInput.service). */
   service: string;
   model: string;
-  client: QubicoClient | null;
+  /** The hosted service's base URL and daily quota; null for offline and custom backends. */
+  client: Pick<QubicoClient, 'baseUrl' | 'quota'> | null;
   receiver: WebhookReceiver | null;
   /** With `--redis-url`: where the fleet agrees on auto-seeds. */
   seedAgreement?: Pick<SegmentClaims, 'agreeSeed'>;
@@ -64,6 +66,34 @@ export const setUpBackend = async (
       client: null,
       receiver: null,
       close: async () => backend.close?.(),
+    };
+  }
+  if (name !== 'qubico') {
+    // PiAPI, fal, Replicate: the same journaled backend over that host's provider.
+    const s3Upload = o.uploadUrl
+      ? (await import('../../state/s3-proxy-upload.ts')).createS3ProxyUpload({
+          url: o.uploadUrl,
+          endpoint: o.cacheEndpoint ?? undefined,
+        })
+      : null;
+    const hosted = await setUpProviderBackend(name, {...o, upload: s3Upload?.upload ?? o.upload}).catch(
+      (err: unknown) => {
+        s3Upload?.close();
+        throw err;
+      },
+    );
+    return {
+      backend: hosted.backend,
+      name,
+      service: serviceIdentity(hosted.provider.baseUrl),
+      model: hosted.model,
+      client: hosted.provider,
+      receiver: null,
+      ...(hosted.seedAgreement ? {seedAgreement: hosted.seedAgreement} : {}),
+      close: async () => {
+        await hosted.close();
+        s3Upload?.close();
+      },
     };
   }
   return setUpQubicoBackend(o, name);

@@ -1,7 +1,6 @@
 import type {QubicoClient} from '../../api/client.ts';
 import {CostLimitError} from '../../errors.ts';
 import type {Logger} from '../../log.ts';
-import {PRICE_PER_SECOND_USD} from '../plan.ts';
 
 /**
  * Requests one uncached segment needs at least (submit, one poll, the result download); the spending
@@ -42,12 +41,14 @@ export const createSpendingGate = async (options: {
   maxCost: number | null;
   /** The bill when nothing is cached: the plan's cost × the takes. */
   worstCaseUsd: number;
+  /** The host's price per second of video (see usdPerVideoSecond). */
+  usdPerSecond: number;
   /** Takes to decide in all: segments × takes. */
   takesTotal: number;
   quota: QubicoClient['quota'] | null;
   logger: Logger;
 }): Promise<SpendingGate> => {
-  const {paid, maxCost, worstCaseUsd, takesTotal, quota, logger} = options;
+  const {paid, maxCost, worstCaseUsd, usdPerSecond, takesTotal, quota, logger} = options;
   let deferSubmits = false;
   if (paid && maxCost !== null && worstCaseUsd > maxCost) deferSubmits = true;
   if (paid && quota) {
@@ -87,7 +88,7 @@ export const createSpendingGate = async (options: {
     settle: async () => {
       if (!deferSubmits) return;
       await allDecided;
-      const needUsd = Math.round(missSeconds * PRICE_PER_SECOND_USD * 100) / 100;
+      const needUsd = Math.round(missSeconds * usdPerSecond * 100) / 100;
       try {
         if (maxCost !== null && needUsd > maxCost) throw new CostLimitError(needUsd, maxCost);
         if (misses > 0) await quota?.ensureAvailable(misses * MIN_REQUESTS_PER_SEGMENT);

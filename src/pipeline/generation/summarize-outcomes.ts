@@ -1,5 +1,4 @@
 import type {SegmentPlan} from '../plan.ts';
-import {PRICE_PER_SECOND_USD} from '../plan.ts';
 import type {GenerateAudioResult} from './generate-audio-result.ts';
 import type {TakeResult} from './generate-take.ts';
 
@@ -11,6 +10,8 @@ import type {TakeResult} from './generate-take.ts';
 export const summarizeOutcomes = (
   done: TakeResult[][],
   plan: SegmentPlan,
+  /** The host's price per second of video (see usdPerVideoSecond). */
+  usdPerSecond: number,
 ): Pick<
   GenerateAudioResult,
   'segments' | 'billedSeconds' | 'cachedSeconds' | 'costUsd' | 'proxyBytesPerSecond'
@@ -29,7 +30,7 @@ export const summarizeOutcomes = (
     segments: outcomes,
     billedSeconds,
     cachedSeconds,
-    costUsd: Math.round(billedSeconds * PRICE_PER_SECOND_USD * 100) / 100,
+    costUsd: Math.round(billedSeconds * usdPerSecond * 100) / 100,
     proxyBytesPerSecond: plan.billedSeconds > 0 ? proxyBytes / plan.billedSeconds : 0,
   };
 };
