@@ -1,5 +1,6 @@
 import {expect, it} from 'vitest';
 import {createReplicateProvider} from '../../src/providers/replicate/create-replicate-provider.ts';
+import {startSimulator} from '../../src/simulator/index.ts';
 import {defineContractSuite} from './helpers/define-contract-suite.ts';
 
 defineContractSuite({
@@ -30,19 +31,35 @@ defineContractSuite({
       }
     });
 
-    it('a real throttle (the host’s own 429 without an injected fault) is waited out and the create sent again', async () => {
-      const {sim, video, provider} = get();
-      const p = provider();
+    it('the host’s own throttle (600 creates/min, here 1 per 1.5 s): its 429 is waited out and the create sent again', async () => {
+      const {video} = get();
+      const throttled = await startSimulator({
+        provider: 'replicate',
+        apiKey: 'throttle-key',
+        taskLatencyMs: 200,
+        limits: {submitsPerWindow: 1, windowMs: 1500},
+      });
+      const p = createReplicateProvider({
+        apiKey: 'throttle-key',
+        baseUrl: throttled.url,
+        retryBaseDelayMs: 10,
+      });
       try {
-        // Fill the window with polls of an unknown prediction, then create.
         const t0 = Date.now();
-        sim.faults.failNext(1, 429, {kind: 'submit'});
-        const task = await p.submit({video, prompt: 'wind', steps: 25, seed: 3, durationInSeconds: 2});
-        console.log('replicate 429 (no Retry-After) then created after', Date.now() - t0, 'ms');
-        expect(task.phase).toBe('running');
-        expect(sim.requests.filter((r) => r.kind === 'submit').map((r) => r.status)[0]).toBe(429);
+        await p.submit({video, prompt: 'wind', steps: 25, seed: 3, durationInSeconds: 2});
+        await p.submit({video, prompt: 'rain', steps: 25, seed: 4, durationInSeconds: 2});
+        const creates = throttled.requests.filter((r) => r.kind === 'submit');
+        console.log(
+          'replicate throttle:',
+          creates.map((r) => `${r.status}${r.limit ? `(${r.limit})` : ''}@${r.at - t0}ms`).join(' '),
+        );
+        expect(creates.map((r) => r.status)).toEqual([201, 429, 201]);
+        expect(throttled.tasks.size).toBe(2);
+        // The second create waited for what the 429 asked (its header, else its detail's seconds).
+        expect(creates[2].at - creates[1].at).toBeGreaterThanOrEqual(900);
       } finally {
         await p.close();
+        await throttled.close();
       }
     });
   },

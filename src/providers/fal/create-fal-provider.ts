@@ -165,20 +165,16 @@ export const createFalProvider = (options: FalProviderOptions = {}): MmaudioProv
         estimatedTimeSeconds: null,
       };
     } catch (err) {
-      // A completed request whose app refused or failed answers its error here: the task failed.
-      if (
-        err instanceof QubicoApiError &&
-        err.status >= 400 &&
-        err.status < 500 &&
-        ![404, 408, 429].includes(err.status)
-      ) {
+      // A completed request whose app refused or failed answers its error here (a 4xx, or a 5xx that
+      // outlived the transport's retries): the request is over and has no audio; the task failed.
+      if (err instanceof QubicoApiError && err.status >= 400 && ![404, 408, 429].includes(err.status)) {
         return {
           taskId,
           status: 'COMPLETED',
           phase: 'failed',
           resultUrls: [],
           estimatedTimeSeconds: null,
-          serviceError: err.body ?? err.message,
+          serviceError: (err.body as {detail?: unknown} | null)?.detail ?? err.body ?? err.message,
         };
       }
       throw err;
