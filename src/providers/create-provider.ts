@@ -44,8 +44,9 @@ export const createProvider = (name: OtherProviderName, options: CreateProviderO
   const env = options.env ?? process.env;
   if (!facts.accepts.inline && !options.hasUpload) {
     throw new UsageError(
-      `${facts.label} takes the video as an http(s) URL only: pass an \`upload\` function (upload(file) → URL, ` +
-        'the library option) that hosts each proxy where the service can fetch it. Nothing was sent.',
+      `${facts.label} takes the video as an http(s) URL only: pass --upload-url s3://bucket/prefix (or --cache-url: ` +
+        'its bucket is used), where each proxy is put and sent as a presigned URL, or an `upload` function ' +
+        '(upload(file) → URL, the library option) that hosts each proxy where the service can fetch it. Nothing was sent.',
     );
   }
   const common = {

@@ -16,6 +16,7 @@ import {
 import {startS3, type TestS3} from './helpers/start-s3.ts';
 
 const KEY = 'upload-key-0016';
+const FAL_KEY = 'fal-upload-key-0016-abcdef';
 const BUCKET = 'mmaudio-proxies';
 let s3: TestS3;
 const saved: Record<string, string | undefined> = {};
@@ -118,6 +119,46 @@ describe('proxies hosted in S3 and sent as presigned URLs (a real S3-protocol se
         tasks: fetched.length,
       });
       expect(result.segments.every((s) => s.submits === 1)).toBe(true);
+      expect(fetched).toEqual(inStore);
+    }, 180_000);
+  });
+
+  describe('a host that takes URLs only (fal), with --cache-url and no upload', () => {
+    let sim: Simulator;
+    let project: TempProject;
+    beforeAll(async () => {
+      sim = await startSimulator({provider: 'fal', apiKey: FAL_KEY, taskLatencyMs: 300});
+      project = makeTempProject();
+    });
+    afterAll(async () => {
+      await sim?.close();
+      project?.cleanup();
+    });
+
+    it('puts the proxies in the cache bucket and sends presigned URLs: works out of the box', async () => {
+      const result = await generateAudio({
+        serveUrl: await bundleTestProject(),
+        compositionId: 'test-timeline',
+        inputProps: testTimelineProps({durationInSeconds: 4, fps: 5}),
+        provider: 'fal',
+        apiKey: FAL_KEY,
+        baseUrl: sim.url,
+        prompt: 'rain on a tin roof',
+        maxSegmentSeconds: 2,
+        publicDir: project.publicDir,
+        cacheDir: project.cacheDir,
+        cacheUrl: `s3://${BUCKET}/fal-cache`,
+        client: {pollIntervalMs: {min: 100, max: 500}, dailyQuota: false},
+      });
+      const keys = await listProxies('fal-cache/proxies/');
+      const inStore = keys.map((k) => path.basename(k, '.mp4')).sort();
+      const fetched = [...sim.tasks.values()].map((t) => t.videoSha256).sort();
+      console.table({
+        provider: 'fal',
+        segments: result.segments.length,
+        'proxies in the cache bucket': keys.length,
+      });
+      expect(result.segments.length).toBeGreaterThan(1);
       expect(fetched).toEqual(inStore);
     }, 180_000);
   });

@@ -7,6 +7,7 @@ import type {AudioBackend, BackendName} from '../../backends/backend.ts';
 import {createOfflineBackend} from '../../backends/offline.ts';
 import {createQubicoBackend} from '../../backends/qubico.ts';
 import {setUpProviderBackend} from '../../backends/set-up-provider-backend.ts';
+import {PROVIDERS} from '../../contract/providers.ts';
 import {UsageError} from '../../errors.ts';
 import {createQubicoProvider} from '../../providers/qubico/create-qubico-provider.ts';
 import {createSubmitJournal} from '../../state/journal.ts';
@@ -69,10 +70,18 @@ export const setUpBackend = async (
     };
   }
   if (name !== 'qubico') {
-    // PiAPI, fal, Replicate: the same journaled backend over that host's provider.
-    const s3Upload = o.uploadUrl
+    // PiAPI, fal, Replicate: the same journaled backend over that host's provider. A host that takes the
+    // video only as a URL gets the shared cache's bucket for the proxies when no upload is given.
+    const uploadUrl =
+      o.uploadUrl ?? (!o.upload && !PROVIDERS[name].accepts.inline && o.cacheUrl ? o.cacheUrl : null);
+    if (uploadUrl && !o.uploadUrl) {
+      o.logger.verbose(
+        `${PROVIDERS[name].label} takes URLs only: proxies go to ${uploadUrl} as presigned URLs.`,
+      );
+    }
+    const s3Upload = uploadUrl
       ? (await import('../../state/s3-proxy-upload.ts')).createS3ProxyUpload({
-          url: o.uploadUrl,
+          url: uploadUrl,
           endpoint: o.cacheEndpoint ?? undefined,
         })
       : null;
