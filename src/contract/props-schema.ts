@@ -1,5 +1,6 @@
 import {z} from 'zod';
 import {MAX_NEGATIVE_PROMPT_LENGTH, MAX_PROMPT_LENGTH, MAX_STEPS, MIN_STEPS} from './limits.ts';
+import {propsManifestSchema} from './props-manifest.ts';
 
 /**
  * Props a composition can carry under the key `mmaudio`, so the prompt, negative prompt, steps, seed and
@@ -42,6 +43,13 @@ export const mmaudioPropsSchema = z.object({
    * play their first take. Changing it never generates anything.
    */
   takes: mmaudioTakesSchema.optional(),
+  /**
+   * The generated audio to play, given in the props instead of read from `public/mmaudio/<id>/`: for a
+   * render that cannot see the public folder `generate` wrote into (Remotion Lambda, a deployed site).
+   * Every `src` is an http(s) URL or a path in the public folder. `generate --publish-url s3://…` uploads
+   * the wavs and prints the props to pass.
+   */
+  manifest: propsManifestSchema.optional(),
 });
 
 export type MmaudioProps = z.infer<typeof mmaudioPropsSchema>;

@@ -1,14 +1,16 @@
 import {Audio} from '@remotion/media';
 import type React from 'react';
 import {useMemo} from 'react';
-import {Sequence, staticFile, useCurrentFrame, useVideoConfig} from 'remotion';
+import {Sequence, useCurrentFrame, useVideoConfig} from 'remotion';
 import {crossfadeGain} from './crossfade-gain.ts';
 import {getGeneratedAudioPass} from './generated-audio-pass.ts';
 import {PlacementReport} from './generated-audio-placement.tsx';
 import type {Manifest, ManifestSegment} from './manifest.ts';
+import {manifestFromProps} from './manifest-from-props.ts';
 import {OwnTimelineRows} from './own-timeline-rows.tsx';
 import {type MmaudioTakes, mmaudioTakesSchema} from './props-schema.ts';
 import {useSequenceOffset} from './remotion-internals.ts';
+import {resolveAudioSrc} from './resolve-audio-src.ts';
 import {segmentLayerName} from './segment-layer-name.ts';
 import {StudioStatusLine} from './studio-status-line.tsx';
 import {useGeneratedAudio} from './use-generated-audio.ts';
@@ -18,6 +20,7 @@ export type GeneratedAudioProps = {
   /**
    * The manifest if already loaded (see `withGeneratedAudioManifest()`), or `null` when it is known not
    * to exist yet. Left out: the component fetches `public/mmaudio/<compositionId>/manifest.json` itself.
+   * A manifest in the composition's input props (`mmaudio.manifest`) wins over both.
    */
   manifest?: Manifest | null;
   /** Whose generated audio to play. Default: the current composition. */
@@ -46,7 +49,7 @@ export type GeneratedAudioLayer = {
   name: string;
   from: number;
   durationInFrames: number;
-  /** Path relative to the public dir; pass it to `staticFile()`. */
+  /** Path relative to the public dir (pass it to `staticFile()`), or an http(s) URL (a manifest in props). */
   src: string;
   /** The layer's gain (crossfade × `volume`) at a frame counted from the segment's start. */
   volume: (frameInSegment: number) => number;
@@ -113,7 +116,12 @@ const LayerAudio: React.FC<{layer: GeneratedAudioLayer; muted: boolean}> = ({lay
   const frame = useCurrentFrame();
   const volume = layer.constantVolume ?? Math.max(0, layer.volume(frame));
   return (
-    <Audio src={staticFile(layer.src)} trimAfter={layer.durationInFrames} volume={volume} muted={muted} />
+    <Audio
+      src={resolveAudioSrc(layer.src)}
+      trimAfter={layer.durationInFrames}
+      volume={volume}
+      muted={muted}
+    />
   );
 };
 
@@ -150,8 +158,14 @@ export const GeneratedAudio: React.FC<GeneratedAudioProps> = ({
   validateVolume(volume);
   const {id, props} = useVideoConfig();
   const offset = useSequenceOffset();
-  const picks = takes ?? (compositionId === undefined || compositionId === id ? takesFromProps(props) : null);
-  const state = useGeneratedAudio({compositionId, manifest, required, takes: picks});
+  const own = compositionId === undefined || compositionId === id;
+  const picks = takes ?? (own ? takesFromProps(props) : null);
+  // A manifest in the input props (`mmaudio.manifest`: URLs, for renders that cannot see public/, e.g.
+  // Lambda) is the one given for this render: it wins over the file and over `manifest` (which
+  // withGeneratedAudioManifest sets to null when public/ has none). An invalid one throws here, naming
+  // the field, so the render stops with that message.
+  const fromProps = own ? manifestFromProps(props) : null;
+  const state = useGeneratedAudio({compositionId, manifest: fromProps ?? manifest, required, takes: picks});
   // Studio only: new mmaudio props → a request to `remotion-mmaudio studio`'s worker; its status line.
   const studioStatus = useStudioGeneration(compositionId === undefined || compositionId === id ? id : null);
   const layers = useMemo(

@@ -1,3 +1,7 @@
+export type {AudioSrcKind} from '../contract/audio-src.ts';
+export {audioSrcKind, audioSrcProblem, isHttpUrl} from '../contract/audio-src.ts';
+export type {PropsManifest} from '../contract/props-manifest.ts';
+export {propsManifestSchema} from '../contract/props-manifest.ts';
 export type {CrossfadeSegment} from './crossfade-gain.ts';
 export {crossfadeGain} from './crossfade-gain.ts';
 export type {FetchGeneratedAudioManifestOptions} from './fetch-generated-audio-manifest.ts';
@@ -19,9 +23,11 @@ export {
   manifestSegmentSchema,
   manifestTakeSchema,
 } from './manifest.ts';
+export {manifestFromProps, PROPS_MANIFEST_KEY} from './manifest-from-props.ts';
 export {pickTakes, segmentTakeSeeds} from './pick-takes.ts';
 export type {MmaudioProps, MmaudioScene, MmaudioTakes} from './props-schema.ts';
 export {mmaudioPropsSchema, mmaudioSceneSchema, mmaudioTakesSchema} from './props-schema.ts';
+export {resolveAudioSrc} from './resolve-audio-src.ts';
 export {segmentLayerName} from './segment-layer-name.ts';
 export type {
   GeneratedAudioState,
