@@ -18,6 +18,7 @@ import {
   resolveRemotionSettings,
 } from './load-remotion-config.ts';
 import type {CliFlags} from './parse-cli-args.ts';
+import {printPublished} from './print-published.ts';
 import {createProgressPrinter} from './progress-printer.ts';
 
 export type CliContext = {
@@ -235,6 +236,7 @@ export const generateCommand = async (
       ...remotion.render,
       webpackOverride: remotion.webpackOverride,
       onProgress: printer.update,
+      publishUrl: flags.publishUrl ?? null,
     });
     printer.finish();
     for (const s of result.segments) {
@@ -244,6 +246,7 @@ export const generateCommand = async (
       `Wrote ${path.relative(process.cwd(), result.manifestPath)} (${result.segments.length} segments${result.takes > 1 ? ` × ${result.takes} takes` : ''})\n`,
     );
     ctx.stdout.write(`${billLine(result)}\n`);
+    if (result.published) await printPublished(result.published, id, ctx.stdout);
     return 0;
   } finally {
     printer.finish({completed: false});

@@ -57,6 +57,8 @@ Options
   --cache-endpoint <url>        endpoint of a non-AWS store (default AWS_ENDPOINT_URL_S3)
   --upload-url <s3://bucket/p>  put proxies there and send the host presigned URLs instead of base64
                                 (hosts that take only a URL use --cache-url for this when it is set)
+  --publish-url <s3://bucket/p> generate: upload the wavs (named by their hash, immutable) and a manifest of
+                                their URLs, and print the props for npx remotion lambda render
   --webhook-url <url> --webhook-listen <host:port>
                                 webhooks as wake-ups (polling stays the source of truth)
   --browser-executable <path>   Chrome/Chromium to render with (default: a system Chromium, else Remotion's)

@@ -24,6 +24,7 @@ const flagSpec = {
   'cache-url': {type: 'string'},
   'cache-endpoint': {type: 'string'},
   'upload-url': {type: 'string'},
+  'publish-url': {type: 'string'},
   'rate-limit': {type: 'string'},
   'max-tasks': {type: 'string'},
   'webhook-url': {type: 'string'},
@@ -113,6 +114,7 @@ export type CliFlags = {
   cacheEndpoint?: string;
   /** `s3://bucket/prefix` where proxies are put and sent to the host as presigned URLs. */
   uploadUrl?: string;
+  publishUrl?: string;
   /** The key's request window (`--rate-limit 20/60`: 20 requests per 60 s). */
   rateLimit?: {requests: number; intervalMs: number};
   /** The key's tasks in flight at once. */
@@ -272,6 +274,7 @@ export const parseCliArgs = (argv: string[]): ParsedCli => {
       cacheUrl: v['cache-url'],
       cacheEndpoint: v['cache-endpoint'],
       uploadUrl: v['upload-url'],
+      publishUrl: v['publish-url'],
       rateLimit: v['rate-limit'] === undefined ? undefined : parseRateLimitFlag(v['rate-limit']),
       maxTasks: positiveInteger('max-tasks', v['max-tasks']),
       webhookUrl: v['webhook-url'],

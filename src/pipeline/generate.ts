@@ -3,6 +3,11 @@ import type {GenerateAudioResult} from './generation/generate-audio-result.ts';
 import {runGeneration} from './generation/run-generation.ts';
 import {type GenerateAudioOptions, normalizeGenerateOptions} from './options.ts';
 import {
+  type PublishGeneratedOptions,
+  type PublishGeneratedResult,
+  withPublishing,
+} from './publish-generated.ts';
+import {
   generationSettingsFor,
   normalizeRenderSettings,
   type RemotionRenderSettings,
@@ -20,14 +25,18 @@ export {runGeneration} from './generation/run-generation.ts';
  * `npx remotion render` (or Studio) then plays them through `<GeneratedAudio />`.
  */
 export const generateAudio = async (
-  options: GenerateAudioOptions & RemotionRenderSettings & {webpackOverride?: WebpackOverrideFn | null},
-): Promise<GenerateAudioResult> => {
-  // Remotion's render settings (as renderWithAudio takes them): the same chunks as `render` encodes, so
-  // a later `render` with the same settings finds these segments in the cache.
-  const run = await runGeneration(
-    normalizeGenerateOptions(options),
-    generationSettingsFor(normalizeRenderSettings(options), options.webpackOverride ?? null),
-  );
-  await run.dispose();
-  return run.result;
-};
+  options: GenerateAudioOptions &
+    RemotionRenderSettings &
+    PublishGeneratedOptions & {webpackOverride?: WebpackOverrideFn | null},
+): Promise<GenerateAudioResult & PublishGeneratedResult> =>
+  // `publishUrl`: the audio is uploaded afterwards (the store checked before anything is generated).
+  withPublishing(options, async () => {
+    // Remotion's render settings (as renderWithAudio takes them): the same chunks as `render` encodes, so
+    // a later `render` with the same settings finds these segments in the cache.
+    const run = await runGeneration(
+      normalizeGenerateOptions(options),
+      generationSettingsFor(normalizeRenderSettings(options), options.webpackOverride ?? null),
+    );
+    await run.dispose();
+    return run.result;
+  });

@@ -1,11 +1,9 @@
 import {readFileSync} from 'node:fs';
 import path from 'node:path';
 import {bundle} from '@remotion/bundler';
-import {renderMedia, selectComposition} from '@remotion/renderer';
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
 import {type Manifest, manifestFolder, manifestPath} from '../../src/contract/manifest.ts';
 import {generateAudio} from '../../src/pipeline/generate.ts';
-import {parseWavHeader} from '../../src/wav/wav.ts';
 import {segmentPlacements} from '../integration/helpers/audio-analysis.ts';
 import {
   decodeAudio,
@@ -14,9 +12,9 @@ import {
   type TempProject,
   testTimelineProps,
 } from '../integration/helpers/project.ts';
+import {BROWSER, compareWavs, renderWav} from './helpers/render-wav.ts';
 import {type ServedDirectory, serveDirectory} from './helpers/serve-directory.ts';
 
-const BROWSER = {browserExecutable: '/usr/bin/chromium', chromeMode: 'chrome-for-testing' as const};
 const ID = 'test-timeline';
 // 12 s at 5 fps, 5 s segments with overlaps (crossfades baked into the wavs), the composition's own beep at 5 s.
 const props = testTimelineProps({durationInSeconds: 12, fps: 5, ownAudio: true});
@@ -25,26 +23,6 @@ let project: TempProject;
 let cleanServeUrl: string;
 let server: ServedDirectory;
 let manifest: Manifest;
-
-const pcm16 = (file: string): Int16Array => {
-  const bytes = new Uint8Array(readFileSync(file));
-  const h = parseWavHeader(bytes);
-  return new Int16Array(bytes.slice(h.dataOffset, h.dataOffset + h.dataBytes).buffer);
-};
-
-const renderWav = async (serveUrl: string, inputProps: Record<string, unknown>, output: string) => {
-  const composition = await selectComposition({serveUrl, id: ID, inputProps, ...BROWSER, logLevel: 'error'});
-  await renderMedia({
-    serveUrl,
-    composition,
-    inputProps,
-    codec: 'wav',
-    outputLocation: output,
-    enforceAudioTrack: true,
-    ...BROWSER,
-    logLevel: 'error',
-  });
-};
 
 beforeAll(async () => {
   project = makeTempProject();
@@ -74,7 +52,7 @@ describe('<GeneratedAudio /> with the manifest in input props (mmaudio.manifest)
     // The judge: a plain render of a bundle made after generate (public/ has the manifest and wavs).
     const publicServeUrl = await bundle({entryPoint: ENTRY, publicDir: project.publicDir});
     const fromPublic = path.join(project.dir, 'from-public.wav');
-    await renderWav(publicServeUrl, props, fromPublic);
+    await renderWav(publicServeUrl, ID, props, fromPublic);
 
     // The same manifest with every src an http URL, passed in the props to the bundle without audio.
     const propsManifest: Manifest = {
@@ -82,16 +60,9 @@ describe('<GeneratedAudio /> with the manifest in input props (mmaudio.manifest)
       segments: manifest.segments.map((s) => ({...s, src: `${server.origin}/${path.basename(s.src)}`})),
     };
     const fromProps = path.join(project.dir, 'from-props.wav');
-    await renderWav(cleanServeUrl, {...props, mmaudio: {manifest: propsManifest}}, fromProps);
+    await renderWav(cleanServeUrl, ID, {...props, mmaudio: {manifest: propsManifest}}, fromProps);
 
-    const a = pcm16(fromPublic);
-    const b = pcm16(fromProps);
-    let differing = Math.abs(a.length - b.length);
-    let peak = 0;
-    for (let i = 0; i < Math.min(a.length, b.length); i++) {
-      if (a[i] !== b[i]) differing++;
-      peak = Math.max(peak, Math.abs(a[i]));
-    }
+    const {samples, differing, peak} = compareWavs(fromPublic, fromProps);
     const mix = (await decodeAudio(fromProps)).channels[0];
     const placements = segmentPlacements(mix, manifest, project.publicDir, {avoid: [[4.9, 6.2]]});
     const fetched = new Set(server.requests.filter((r) => r.method === 'GET').map((r) => r.path));
@@ -103,7 +74,7 @@ describe('<GeneratedAudio /> with the manifest in input props (mmaudio.manifest)
           const s = manifest.segments[p.index];
           return `| ${p.index + 1} | ${s.startFrame}–${s.endFrame} | ${p.offsetSamples} | ${p.offsetFrames.toFixed(3)} | ${p.correlation.toFixed(4)} |`;
         }),
-        `props manifest vs public/ manifest: ${a.length} vs ${b.length} samples, ${differing} differ (peak ${peak}); wavs fetched over HTTP: ${fetched.size}/${manifest.segments.length}`,
+        `props manifest vs public/ manifest: ${samples} samples, ${differing} differ (peak ${peak}); wavs fetched over HTTP: ${fetched.size}/${manifest.segments.length}`,
       ].join('\n'),
     );
     expect(manifest.segments.length).toBeGreaterThanOrEqual(3);
@@ -122,7 +93,7 @@ describe('<GeneratedAudio /> with the manifest in input props (mmaudio.manifest)
       segments: manifest.segments.map((s, i) => (i === 1 ? {...s, src: 'file:///etc/hostname'} : s)),
     };
     await expect(
-      renderWav(cleanServeUrl, {...props, mmaudio: {manifest: bad}}, path.join(project.dir, 'bad.wav')),
+      renderWav(cleanServeUrl, ID, {...props, mmaudio: {manifest: bad}}, path.join(project.dir, 'bad.wav')),
     ).rejects.toThrow(/segments.*1.*src.*neither an http\(s\) URL nor a path in the public folder/s);
   }, 120_000);
 });
