@@ -34,6 +34,8 @@ export const generateSegmentsDuringFramePass = async (options: {
   chunksDir: string;
   concurrency: number | null;
   encoding: ChunkEncoding | undefined;
+  /** Who renders the frame pass. Default `runFramePass` (this machine). */
+  framePass?: typeof runFramePass;
   gate: SpendingGate;
   /** Aborted (with the frame pass's error) when the frame pass fails. */
   controller: AbortController;
@@ -50,7 +52,7 @@ export const generateSegmentsDuringFramePass = async (options: {
   let artifacts: FramePassArtifact[] = [];
   let mixedMediaSources: string[] = [];
   try {
-    ({renderedFrames, artifacts, mixedMediaSources} = await runFramePass({
+    ({renderedFrames, artifacts, mixedMediaSources} = await (options.framePass ?? runFramePass)({
       session: options.session,
       chunks: renderChunksFor(segments),
       directory: options.chunksDir,

@@ -1,4 +1,4 @@
-import type {ChunkEncoding} from '../frame-pass.ts';
+import type {ChunkEncoding, runFramePass} from '../frame-pass.ts';
 import type {openRemotionSession} from '../remotion-session.ts';
 import type {FrameRange} from '../render-settings.ts';
 
@@ -15,4 +15,6 @@ export type GenerationSettings = {
   frameRange?: FrameRange | null;
   /** Default h264 at Remotion's defaults. */
   encoding?: ChunkEncoding;
+  /** Who renders the frame pass (src/renderers): default this machine, chunk by chunk. */
+  framePass?: typeof runFramePass;
 };

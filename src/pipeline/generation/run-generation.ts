@@ -170,6 +170,7 @@ export const runGeneration = async (
       chunksDir: dirs.chunks,
       concurrency: o.concurrency,
       encoding: settings.encoding,
+      ...(settings.framePass ? {framePass: settings.framePass} : {}),
       gate,
       controller,
       report,
