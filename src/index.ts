@@ -53,6 +53,7 @@ export type {PlannedSegment, PlanSegmentsOptions, SegmentPlan} from './pipeline/
 export {formatTimecode, MAX_SEGMENT_SECONDS, PRICE_PER_SECOND_USD, planSegments} from './pipeline/plan.ts';
 export type {CompositionPlan} from './pipeline/plan-composition.ts';
 export {planComposition} from './pipeline/plan-composition.ts';
+export type {PublishGeneratedOptions, PublishGeneratedResult} from './pipeline/publish-generated.ts';
 export type {RenderWithAudioOptions, RenderWithAudioResult} from './pipeline/render.ts';
 export {renderWithAudio} from './pipeline/render.ts';
 export type {MmaudioProvider, ProviderInput, ProviderTask} from './providers/provider.ts';
@@ -63,6 +64,22 @@ export {ed25519KeysOf, verifyFalWebhook} from './providers/verify-fal-webhook.ts
 export {verifyPlainSecret} from './providers/verify-plain-secret.ts';
 export {signStandardWebhook, verifyStandardWebhook} from './providers/verify-standard-webhook.ts';
 export type {WebhookCall, WebhookVerdict} from './providers/webhook-verdict.ts';
+export type {FramePassOptions, FramePassRenderer} from './renderers/frame-pass-renderer.ts';
+export {localRenderer} from './renderers/frame-pass-renderer.ts';
+export type {LambdaClientFunctions} from './renderers/lambda/create-lambda-renderer.ts';
+export {createLambdaRenderer, LambdaRenderError} from './renderers/lambda/create-lambda-renderer.ts';
+export type {LambdaRendererOptions, NormalizedLambdaOptions} from './renderers/lambda/lambda-options.ts';
+export {lambdaRenderInput, normalizeLambdaOptions} from './renderers/lambda/lambda-options.ts';
+export type {
+  RemoteArtifact,
+  RemoteLocation,
+  RemoteRenderer,
+  RemoteRenderOutput,
+  RemoteRenderProgress,
+  RemoteRenderRequest,
+} from './renderers/remote-renderer.ts';
+export type {RenderWithRendererOptions, RenderWithRendererResult} from './renderers/render-with-renderer.ts';
+export {renderWithRenderer} from './renderers/render-with-renderer.ts';
 export type {
   RecordedRequest,
   SimulatedTask,
@@ -71,5 +88,6 @@ export type {
   SimulatorOptions,
 } from './simulator/index.ts';
 export {simulatedSignal, startSimulator} from './simulator/index.ts';
+export type {PublishedAudio, PublishToS3Options, S3Publisher} from './state/publish-to-s3.ts';
 export type {AudioData} from './wav/wav.ts';
 export {decodeWav, encodeWav} from './wav/wav.ts';
