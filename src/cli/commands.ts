@@ -260,6 +260,10 @@ export const renderCommand = async (
 ): Promise<number> => {
   needArgs('render', positionals, 2, 3, '<entry> <composition-id> [output.mp4] [options]');
   const [entry, id, output] = positionals;
+  if (flags.renderer === 'lambda') {
+    const {lambdaRenderCommand} = await import('./lambda-render-command.ts');
+    return lambdaRenderCommand(entry, output, optionsFromFlags(entry, id, flags, ctx), flags, ctx);
+  }
   const remotion = await remotionSettingsFor(flags, ctx, output ?? null);
   const printer = createProgressPrinter({stream: ctx.stdout, command: 'render'});
   try {

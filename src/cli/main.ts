@@ -59,6 +59,11 @@ Options
                                 (hosts that take only a URL use --cache-url for this when it is set)
   --publish-url <s3://bucket/p> generate: upload the wavs (named by their hash, immutable) and a manifest of
                                 their URLs, and print the props for npx remotion lambda render
+  --renderer lambda             render: the picture (and the composition's own audio) rendered once on Remotion
+                                Lambda, <entry> being the site's serve URL; the audio generated, mixed and muxed
+                                here (docs/lambda.md). With --region, --function-name, and optionally
+                                --frames-per-lambda, --concurrency-per-lambda, --max-retries, --privacy,
+                                --upload next-to-output|s3://bucket/key.mp4
   --webhook-url <url> --webhook-listen <host:port>
                                 webhooks as wake-ups (polling stays the source of truth)
   --browser-executable <path>   Chrome/Chromium to render with (default: a system Chromium, else Remotion's)

@@ -25,6 +25,15 @@ const flagSpec = {
   'cache-endpoint': {type: 'string'},
   'upload-url': {type: 'string'},
   'publish-url': {type: 'string'},
+  // render --renderer lambda: Remotion Lambda's flags, spelled as `npx remotion lambda render` spells them.
+  renderer: {type: 'string'},
+  region: {type: 'string'},
+  'function-name': {type: 'string'},
+  'frames-per-lambda': {type: 'string'},
+  'concurrency-per-lambda': {type: 'string'},
+  'max-retries': {type: 'string'},
+  privacy: {type: 'string'},
+  upload: {type: 'string'},
   'rate-limit': {type: 'string'},
   'max-tasks': {type: 'string'},
   'webhook-url': {type: 'string'},
@@ -115,6 +124,16 @@ export type CliFlags = {
   /** `s3://bucket/prefix` where proxies are put and sent to the host as presigned URLs. */
   uploadUrl?: string;
   publishUrl?: string;
+  /** `render --renderer lambda` and Remotion Lambda's flags (see docs/lambda.md). */
+  renderer?: 'local' | 'lambda';
+  region?: string;
+  functionName?: string;
+  framesPerLambda?: number;
+  concurrencyPerLambda?: number;
+  maxRetries?: number;
+  privacy?: string;
+  /** `--upload next-to-output|s3://bucket/key.mp4`: also upload the final mp4. */
+  upload?: string;
   /** The key's request window (`--rate-limit 20/60`: 20 requests per 60 s). */
   rateLimit?: {requests: number; intervalMs: number};
   /** The key's tasks in flight at once. */
@@ -193,6 +212,11 @@ export const parsePropsFlag = (value: string): Record<string, unknown> => {
     );
   }
   return parsed as Record<string, unknown>;
+};
+
+const parseRendererFlag = (value: string | undefined): CliFlags['renderer'] => {
+  if (value === undefined || value === 'local' || value === 'lambda') return value;
+  throw new UsageError(`--renderer must be local or lambda, got "${value}".`);
 };
 
 export const parseCliArgs = (argv: string[]): ParsedCli => {
@@ -275,6 +299,14 @@ export const parseCliArgs = (argv: string[]): ParsedCli => {
       cacheEndpoint: v['cache-endpoint'],
       uploadUrl: v['upload-url'],
       publishUrl: v['publish-url'],
+      renderer: parseRendererFlag(v.renderer),
+      region: v.region,
+      functionName: v['function-name'],
+      framesPerLambda: positiveInteger('frames-per-lambda', v['frames-per-lambda']),
+      concurrencyPerLambda: positiveInteger('concurrency-per-lambda', v['concurrency-per-lambda']),
+      maxRetries: toNumber('max-retries', v['max-retries'], true),
+      privacy: v.privacy,
+      upload: v.upload,
       rateLimit: v['rate-limit'] === undefined ? undefined : parseRateLimitFlag(v['rate-limit']),
       maxTasks: positiveInteger('max-tasks', v['max-tasks']),
       webhookUrl: v['webhook-url'],

@@ -222,3 +222,72 @@ describe('createLambdaRenderer: the polling around renderMediaOnLambda()', () =>
     ]);
   });
 });
+
+describe('render --renderer lambda: command-line flags → renderMediaOnLambda() options', () => {
+  it('Remotion Lambda’s flag names and Remotion’s picture flags reach renderMediaOnLambda()', async () => {
+    const {parseCliArgs} = await import('../../../src/cli/parse-cli-args.ts');
+    const {lambdaRendererOptionsFromCli} = await import('../../../src/cli/lambda-render-command.ts');
+    const {flags, positionals} = parseCliArgs([
+      'render',
+      SITE,
+      'my-video',
+      '--renderer',
+      'lambda',
+      '--region',
+      'us-west-2',
+      '--function-name',
+      FN,
+      '--frames-per-lambda',
+      '60',
+      '--concurrency-per-lambda',
+      '2',
+      '--max-retries',
+      '0',
+      '--privacy',
+      'no-acl',
+      '--crf',
+      '20',
+      '--jpeg-quality',
+      '70',
+      '--x264-preset',
+      'fast',
+      '--scale',
+      '2',
+      '--timeout',
+      '45000',
+    ]);
+    expect(flags.renderer).toBe('lambda');
+    const input = lambdaRenderInput(
+      normalizeLambdaOptions(lambdaRendererOptionsFromCli(positionals[0], flags), {}),
+      request('video'),
+    );
+    expect(input).toMatchObject({
+      region: 'us-west-2',
+      functionName: FN,
+      serveUrl: SITE,
+      framesPerLambda: 60,
+      concurrencyPerLambda: 2,
+      maxRetries: 0,
+      privacy: 'no-acl',
+      crf: 20,
+      jpegQuality: 70,
+      x264Preset: 'fast',
+      scale: 2,
+      timeoutInMilliseconds: 45_000,
+      codec: 'h264',
+      muted: true,
+    });
+  });
+
+  it('refuses what a Lambda render here cannot honour, before anything is sent', async () => {
+    const {parseCliArgs} = await import('../../../src/cli/parse-cli-args.ts');
+    const {lambdaRendererOptionsFromCli} = await import('../../../src/cli/lambda-render-command.ts');
+    const vp9 = parseCliArgs(['render', SITE, 'v', '--renderer', 'lambda', '--codec', 'vp9']);
+    expect(() => lambdaRendererOptionsFromCli(SITE, vp9.flags)).toThrow(
+      /--codec is not supported with --renderer lambda/,
+    );
+    expect(() => parseCliArgs(['render', SITE, 'v', '--renderer', 'cloudrun'])).toThrow(
+      /--renderer must be local or lambda, got "cloudrun"/,
+    );
+  });
+});
