@@ -1,7 +1,8 @@
 import {createReadStream} from 'node:fs';
 import {stat} from 'node:fs/promises';
-import {PutObjectCommand, S3Client, type S3ClientConfig} from '@aws-sdk/client-s3';
+import {PutObjectCommand, type S3ClientConfig} from '@aws-sdk/client-s3';
 import {MMAudioError} from '../errors.ts';
+import {openS3} from '../state/open-s3.ts';
 import {parseS3ObjectUrl} from './parse-s3-object-url.ts';
 
 /**
@@ -18,16 +19,24 @@ export const uploadFileToS3 = async (options: {
   clientConfig?: S3ClientConfig;
   env?: NodeJS.ProcessEnv;
 }): Promise<{bucket: string; key: string; bytes: number}> => {
-  const {bucket, key} = parseS3ObjectUrl(options.url);
-  const env = options.env ?? process.env;
-  const endpoint = options.endpoint ?? env.AWS_ENDPOINT_URL_S3 ?? env.AWS_ENDPOINT_URL;
-  const client = new S3Client({
-    region: options.region ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? 'us-east-1',
-    ...(endpoint ? {endpoint, forcePathStyle: true} : {}),
-    // A streamed body is sent as it is (Content-Length, no aws-chunked trailer checksum): S3-compatible
-    // stores that do not decode aws-chunked would otherwise keep the framing in the object.
-    requestChecksumCalculation: 'WHEN_REQUIRED',
-    ...options.clientConfig,
+  parseS3ObjectUrl(options.url);
+  // The key is the "prefix" of openS3's s3://bucket/prefix.
+  const {
+    client,
+    bucket,
+    prefix: key,
+  } = openS3({
+    url: options.url,
+    flag: '--upload',
+    ...(options.endpoint ? {endpoint: options.endpoint} : {}),
+    ...(options.env ? {env: options.env} : {}),
+    clientConfig: {
+      // A streamed body is sent as it is (Content-Length, no aws-chunked trailer checksum): S3-compatible
+      // stores that do not decode aws-chunked would otherwise keep the framing in the object.
+      requestChecksumCalculation: 'WHEN_REQUIRED',
+      ...(options.region ? {region: options.region} : {}),
+      ...options.clientConfig,
+    },
   });
   const bytes = (await stat(options.file)).size;
   try {

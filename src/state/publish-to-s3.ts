@@ -13,6 +13,7 @@ import {propsManifestSchema} from '../contract/props-manifest.ts';
 import {MMAudioError} from '../errors.ts';
 import type {Logger} from '../log.ts';
 import {parseWavHeader} from '../wav/wav.ts';
+import {describeS3Error} from './open-s3.ts';
 import {parsePublishUrl} from './parse-publish-url.ts';
 
 /** Objects named by their content never change: a year, immutable (what CDNs and browsers honour). */
@@ -68,15 +69,6 @@ export type S3Publisher = {
     inputProps?: Record<string, unknown>;
   }) => Promise<PublishedAudio>;
   close: () => void;
-};
-
-const describeS3Error = (err: unknown): string => {
-  const status = (err as {$metadata?: {httpStatusCode?: number}})?.$metadata?.httpStatusCode;
-  const message = err instanceof Error && err.message && err.message !== 'UnknownError' ? err.message : '';
-  const name = err instanceof Error ? err.name : String(err);
-  if (status === 404) return 'the bucket does not exist (HTTP 404)';
-  if (status === 403) return 'access denied (HTTP 403): check the credentials and the bucket policy';
-  return status ? `HTTP ${status}${message || name ? ` ${message || name}` : ''}` : message || name;
 };
 
 const encodeKey = (key: string) => key.split('/').map(encodeURIComponent).join('/');
