@@ -16,6 +16,8 @@ export type BenchArgs = {
   codec: 'h264' | 'h265' | 'vp8' | 'vp9' | 'prores';
   /** Remotion's `--scale` for every variant. */
   scale: number;
+  /** Leave out the naive reference design (it costs about two plain renders): `--skip-naive`. */
+  skipNaive: boolean;
   /** Where results.json goes. */
   output: string;
   help: boolean;
@@ -24,12 +26,14 @@ export type BenchArgs = {
 export const BENCH_USAGE = `Usage: npm run bench -- [--runs N] [--only NAME] [--quick] [--latency-ms L] [--concurrency C]
 
   --runs N          runs per composition (default 3; 1 with --quick)
-  --only NAME       one composition: demo, long or short (default: demo and long; short with --quick)
+  --only NAME       one composition: demo, long, short15, short50, hd15 or short (default: all but short;
+                    short with --quick)
   --quick           smoke version: a short composition, finishes in a few minutes
   --latency-ms L    per-task latency of the simulated API (default 10000)
   --concurrency C   Remotion render concurrency for every variant (default: Remotion's)
   --codec CODEC     Remotion codec of every variant: h264 (default), h265, vp8, vp9, prores
   --scale S         Remotion's --scale for every variant (default 1)
+  --skip-naive      leave out the naive reference design (a quicker look at cold, warm and plain)
   --output FILE     where the results go (default bench/results.json)`;
 
 const positiveInteger = (flag: string, value: string | undefined, fallback: number): number => {
@@ -49,6 +53,7 @@ const options = {
   codec: {type: 'string'},
   scale: {type: 'string'},
   output: {type: 'string'},
+  'skip-naive': {type: 'boolean'},
   help: {type: 'boolean', short: 'h'},
 } as const;
 
@@ -84,6 +89,7 @@ export const parseBenchArgs = (argv: string[], defaults: {output: string}): Benc
     latencyMs,
     concurrency:
       values.concurrency === undefined ? null : positiveInteger('--concurrency', values.concurrency, 1),
+    skipNaive: values['skip-naive'] ?? false,
     output: values.output ?? defaults.output,
     help: values.help ?? false,
   };

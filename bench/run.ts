@@ -214,8 +214,12 @@ const measureComposition = async (options: {
       onProgress: (rendered: number, total: number) => frames('render', rendered, total),
     };
   };
+  // The API's address is part of every cache key (the service that made the audio): the warm run's
+  // simulator listens where the cold run's did, or none of its segments would be found in the cache.
+  let simulatorPort = 0;
   const ours = async (v: 'cold' | 'warm') => {
-    const sim = await startSimulator({apiKey, taskLatencyMs: args.latencyMs});
+    const sim = await startSimulator({apiKey, taskLatencyMs: args.latencyMs, port: simulatorPort});
+    simulatorPort = Number(new URL(sim.url).port);
     try {
       const measured = await measure(sampler, label(v), async (markStage) => {
         const result = await renderWithAudio({
@@ -270,28 +274,36 @@ const measureComposition = async (options: {
       ...(await renderPlain({...plainOptions('plain'), readManifestFromBundle: true, onStage: markStage})),
     }));
     variants.warm = await ours('warm');
+    const {segments, cachedSegments} = variants.warm.details as {segments?: number; cachedSegments?: number};
+    if (!variants.warm.error && cachedSegments !== segments) {
+      log(
+        `${label('warm')}: only ${cachedSegments} of ${segments} segments came from the cache: not a warm run`,
+      );
+    }
   }
-  const sim = await startSimulator({apiKey, taskLatencyMs: args.latencyMs});
-  try {
-    variants.naive = await measure(sampler, label('naive'), async (markStage) => ({
-      ...(await renderNaive({
-        onStage: markStage,
-        ...plainOptions('naive'),
-        onProgress: framesLogger(label('naive')),
-        bundlePublicDir,
-        publicDir: project.publicDir,
-        prompt: comp.prompt,
-        maxSegmentSeconds: comp.maxSegmentSeconds,
-        apiKey,
-        baseUrl: sim.url,
-        cacheDir: path.join(dir, 'naive-cache'),
-        stateDir: project.stateDir,
-        workDir: dir,
-      })),
-    }));
-    variants.naive.details.simulator = simulatorStats(sim);
-  } finally {
-    await sim.close();
+  const sim = args.skipNaive ? null : await startSimulator({apiKey, taskLatencyMs: args.latencyMs});
+  if (sim) {
+    try {
+      variants.naive = await measure(sampler, label('naive'), async (markStage) => ({
+        ...(await renderNaive({
+          onStage: markStage,
+          ...plainOptions('naive'),
+          onProgress: framesLogger(label('naive')),
+          bundlePublicDir,
+          publicDir: project.publicDir,
+          prompt: comp.prompt,
+          maxSegmentSeconds: comp.maxSegmentSeconds,
+          apiKey,
+          baseUrl: sim.url,
+          cacheDir: path.join(dir, 'naive-cache'),
+          stateDir: project.stateDir,
+          workDir: dir,
+        })),
+      }));
+      variants.naive.details.simulator = simulatorStats(sim);
+    } finally {
+      await sim.close();
+    }
   }
   await compareAudio(variants, project.outDir, defaultExtensionFor(args.codec, null));
   rmSync(dir, {recursive: true, force: true});
