@@ -1,5 +1,6 @@
 import path from 'node:path';
 import type {RemotionSession, SessionRenderOptions} from './remotion-session.ts';
+import {renderFramesOnce} from './render-frames-once.ts';
 
 /**
  * How the chunks are encoded: the output's codec and picture settings when the chunks become the output,
@@ -34,7 +35,14 @@ export type RenderedChunk = {
   endFrame: number;
   /** The chunk's video (no audio track). */
   file: string;
-  /** The composition's own audio over the chunk (48 kHz stereo 16-bit wav), without generated layers. */
+};
+
+/** The composition's own audio (48 kHz stereo 16-bit wav, without generated layers) over frames of it. */
+export type OwnAudioPart = {
+  /** Inclusive. */
+  startFrame: number;
+  /** Exclusive. */
+  endFrame: number;
   audioFile: string;
 };
 
@@ -42,12 +50,18 @@ export type FramePassArtifact = {filename: string; content: string; frame: numbe
 
 export type FramePassResult = {
   renderedFrames: number;
+  /**
+   * The composition's own audio, in order: one part over the whole range when the frames came from one
+   * render, else one per chunk (each mixed by Remotion over that chunk's range alone).
+   */
+  ownAudio: OwnAudioPart[];
   artifacts: FramePassArtifact[];
   /**
    * Sources Remotion fetched to mix the composition's own audio with ffmpeg (`<Html5Audio>`,
    * `<OffthreadVideo>`, `<Html5Video>`…: Remotion's `onDownload`). Such audio is cut and placed per render
-   * range (trims and delays rounded to the range's start), so the chunks' wavs are not proven to join into
-   * what a whole-composition render gives. Audio from `@remotion/media` arrives per frame and is not here.
+   * range (trims and delays rounded to the range's start), so wavs of several ranges are not proven to
+   * join into what a whole-composition render gives. Audio from `@remotion/media` arrives per frame and is
+   * not here.
    */
   mixedMediaSources: string[];
 };
@@ -61,15 +75,18 @@ export type FramePassProgress = {
 };
 
 /**
- * The frame pass: renders every frame of the composition exactly once, chunk by chunk, at full quality,
- * into one video file per chunk (h264, or the output's codec and settings; later concatenated without re-encoding for the final video) and, beside
- * it, the composition's own audio over the chunk as a wav (`separateAudioTo`: Remotion's own mix, which
- * concatenates sample-exactly when a frame is a whole number of samples). `onChunk` only does
- * bookkeeping; work it starts (proxy, generation) runs while the next chunk renders.
+ * The frame pass: renders every frame of the composition exactly once at full quality, into one video
+ * file per chunk (h264, or the output's codec and settings; later concatenated without re-encoding for
+ * the final video), and the composition's own audio as a wav (`separateAudioTo`: Remotion's own mix).
+ * Several chunks come out of ONE render when Remotion pipes its frames to a pre-stitcher
+ * (render-frames-once.ts: one start-up, one own-audio mix over the whole range, as a plain render);
+ * otherwise each chunk is rendered on its own, with its own wav (these concatenate sample-exactly when a
+ * frame is a whole number of samples). `onChunk` only does bookkeeping; work it starts (proxy,
+ * generation) runs while the next chunk renders.
  * REMOTION_MMAUDIO_PASS=frames tells `<GeneratedAudio />` to place no layers — it only reports where it
  * would, as an artifact (collected in `artifacts`).
  */
-export const runFramePass = async (options: {
+type FramePassOptions = {
   session: RemotionSession;
   chunks: {startFrame: number; endFrame: number}[];
   directory: string;
@@ -78,13 +95,77 @@ export const runFramePass = async (options: {
   signal?: AbortSignal;
   onChunk: (chunk: RenderedChunk) => void;
   onProgress?: (progress: FramePassProgress) => void;
-}): Promise<FramePassResult> => {
-  const {session} = options;
+};
+
+export const runFramePass = async (options: FramePassOptions): Promise<FramePassResult> => {
   const encoding = options.encoding ?? DEFAULT_CHUNK_ENCODING;
   const totalFrames = options.chunks.reduce((sum, c) => sum + (c.endFrame - c.startFrame), 0);
+  if (options.chunks.length > 1) {
+    // One render for every chunk (see render-frames-once.ts); chunk by chunk when Remotion does not allow it.
+    const artifacts: FramePassArtifact[] = [];
+    const mixedMediaSources = new Set<string>();
+    const once = await renderFramesOnce({
+      session: options.session,
+      chunks: options.chunks,
+      directory: options.directory,
+      extension: encoding.extension,
+      renderOptions: {
+        ...encoding.settings,
+        ...passOptions(artifacts, mixedMediaSources),
+        codec: encoding.codec,
+        concurrency: options.concurrency,
+      },
+      signal: options.signal,
+      onChunk: options.onChunk,
+      onProgress: (renderedFrames) =>
+        options.onProgress?.({renderedFrames, totalFrames, chunk: 0, chunks: options.chunks.length}),
+    });
+    if (once) {
+      const [first, last] = [options.chunks[0], options.chunks[options.chunks.length - 1]];
+      return {
+        renderedFrames: once.renderedFrames,
+        ownAudio: [{startFrame: first.startFrame, endFrame: last.endFrame, audioFile: once.audioFile}],
+        artifacts,
+        mixedMediaSources: [...mixedMediaSources],
+      };
+    }
+  }
+  return renderChunkByChunk(options, encoding, totalFrames);
+};
+
+/** What every render of the frame pass shares: own audio as a wav, placements and media reported. */
+const passOptions = (artifacts: FramePassArtifact[], mixedMediaSources: Set<string>) =>
+  ({
+    audioCodec: 'pcm-16',
+    // A silent track when the composition has no audio, so there always is a wav.
+    enforceAudioTrack: true,
+    onArtifact: (artifact: {filename: string; content: string | Uint8Array; frame: number}) => {
+      artifacts.push({
+        filename: artifact.filename,
+        content:
+          typeof artifact.content === 'string'
+            ? artifact.content
+            : new TextDecoder().decode(artifact.content),
+        frame: artifact.frame,
+      });
+    },
+    onDownload: (src: string) => {
+      mixedMediaSources.add(src);
+      return undefined;
+    },
+    envVariables: {REMOTION_MMAUDIO_PASS: 'frames'},
+  }) satisfies Partial<SessionRenderOptions>;
+
+const renderChunkByChunk = async (
+  options: FramePassOptions,
+  encoding: ChunkEncoding,
+  totalFrames: number,
+): Promise<FramePassResult> => {
+  const {session} = options;
   let doneFrames = 0;
   const artifacts: FramePassArtifact[] = [];
   const mixedMediaSources = new Set<string>();
+  const ownAudio: OwnAudioPart[] = [];
   for (let index = 0; index < options.chunks.length; index++) {
     options.signal?.throwIfAborted();
     const chunk = options.chunks[index];
@@ -97,30 +178,13 @@ export const runFramePass = async (options: {
     await session.render(
       {
         ...encoding.settings,
+        ...passOptions(artifacts, mixedMediaSources),
         codec: encoding.codec,
         separateAudioTo: audioFile,
-        audioCodec: 'pcm-16',
-        // A silent track when the composition has no audio, so every chunk has its wav.
-        enforceAudioTrack: true,
-        onArtifact: (artifact) => {
-          artifacts.push({
-            filename: artifact.filename,
-            content:
-              typeof artifact.content === 'string'
-                ? artifact.content
-                : new TextDecoder().decode(artifact.content),
-            frame: artifact.frame,
-          });
-        },
-        onDownload: (src) => {
-          mixedMediaSources.add(src);
-          return undefined;
-        },
         frameRange: [chunk.startFrame, chunk.endFrame - 1],
         outputLocation: file,
         overwrite: true,
         concurrency: options.concurrency,
-        envVariables: {REMOTION_MMAUDIO_PASS: 'frames'},
         onProgress: (p) => {
           chunkFrames = p.renderedFrames;
           options.onProgress?.({
@@ -134,7 +198,8 @@ export const runFramePass = async (options: {
       options.signal,
     );
     doneFrames += chunkFrames;
-    options.onChunk({index, startFrame: chunk.startFrame, endFrame: chunk.endFrame, file, audioFile});
+    ownAudio.push({startFrame: chunk.startFrame, endFrame: chunk.endFrame, audioFile});
+    options.onChunk({index, startFrame: chunk.startFrame, endFrame: chunk.endFrame, file});
   }
-  return {renderedFrames: doneFrames, artifacts, mixedMediaSources: [...mixedMediaSources]};
+  return {renderedFrames: doneFrames, ownAudio, artifacts, mixedMediaSources: [...mixedMediaSources]};
 };

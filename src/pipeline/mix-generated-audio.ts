@@ -3,7 +3,7 @@ import path from 'node:path';
 import type {Manifest} from '../contract/manifest.ts';
 import {type GeneratedAudioPlacement, PLACEMENT_ARTIFACT_PREFIX} from '../contract/placement.ts';
 import {decodeWav, parseWavHeader} from '../wav/wav.ts';
-import type {FramePassArtifact, RenderedChunk} from './frame-pass.ts';
+import type {FramePassArtifact, OwnAudioPart} from './frame-pass.ts';
 
 /** Remotion renders audio at 48 kHz, 16-bit, stereo. */
 const SAMPLE_RATE = 48_000;
@@ -26,8 +26,8 @@ export type ChunkAudioInfo = {
   frames: number;
 };
 
-/** Reads the header of every chunk's own-audio wav: what the direct mix would build on, measured. */
-export const measureChunkAudio = async (chunks: readonly RenderedChunk[]): Promise<ChunkAudioInfo[]> => {
+/** Reads the header of every own-audio wav: what the direct mix would build on, measured. */
+export const measureChunkAudio = async (chunks: readonly OwnAudioPart[]): Promise<ChunkAudioInfo[]> => {
   const out: ChunkAudioInfo[] = [];
   // One file at a time: a chunk's wav is its length × 192 kB/s.
   for (const chunk of [...chunks].sort((a, b) => a.startFrame - b.startFrame)) {
@@ -50,11 +50,13 @@ export const measureChunkAudio = async (chunks: readonly RenderedChunk[]): Promi
  * result sample for sample? Only when every assumption the mix makes is checked:
  * - a frame is a whole number of 48 kHz samples (24, 25, 30, 50, 60 fps…), so a layer starting at frame f
  *   starts at sample f × 48000 / fps;
- * - the composition's own audio reached Remotion frame by frame (`@remotion/media`), not as media files it
- *   cut and placed with ffmpeg per render range (`<Html5Audio>`, `<OffthreadVideo>`, … — Remotion
- *   reported downloading them): only then do the chunks' wavs join into what a whole render gives;
- * - every chunk's wav is 48 kHz stereo 16-bit and exactly its frames × samples-per-frame long, and the
- *   chunks cover the composition end to end;
+ * - the own audio is one wav over the whole composition (one render, mixed by Remotion over the whole
+ *   range, as an audio pass mixes it), or it reached Remotion frame by frame (`@remotion/media`), not as
+ *   media files it cut and placed with ffmpeg per render range (`<Html5Audio>`, `<OffthreadVideo>`, … —
+ *   Remotion reported downloading them): only then do the chunks' wavs join into what a whole render gives;
+ * - every chunk's wav is 48 kHz stereo 16-bit and exactly its frames × samples-per-frame long (a single
+ *   wav of one render at least that long: its tail is kept, as an audio pass keeps it), and the chunks
+ *   cover the composition end to end;
  * - exactly one `<GeneratedAudio />` reported its placement, at the top level (not inside a `<Sequence>`),
  *   with a constant volume, and the crossfades are baked into the wavs.
  * Otherwise the audio pass stays, and `reason` says why (for `--log verbose`).
@@ -75,7 +77,9 @@ export const decideDirectMix = (options: {
       reason: `at ${options.fps} fps a frame is ${samplesPerFrame.toFixed(3)} samples, not a whole number`,
     };
   }
-  if (options.mixedMediaSources.length > 0) {
+  // One own-audio wav over the whole composition is Remotion's mix of it over the whole range, as in an
+  // audio pass: media it cuts per range only breaks the join of several ranges.
+  if (options.mixedMediaSources.length > 0 && options.chunkAudio.length !== 1) {
     // Each chunk's render serves the bundle on its own port: name each file once.
     const names = [
       ...new Set(
@@ -91,7 +95,7 @@ export const decideDirectMix = (options: {
       direct: false,
       reason:
         `the composition's own audio includes media Remotion cuts per render range (${names.join(', ')}: ` +
-        "<Html5Audio>, <OffthreadVideo> or similar), so the chunks' audio is not proven to join exactly",
+        '<Html5Audio>, <OffthreadVideo> or similar) and was rendered in several ranges, so it is not proven to join exactly',
     };
   }
   if (options.manifest.crossfade !== 'in-audio')
@@ -136,7 +140,10 @@ export const decideDirectMix = (options: {
       };
     }
     const expected = (c.endFrame - c.startFrame) * spf;
-    if (c.frames !== expected) {
+    // One render's wav may run on past the last frame (Remotion pads media it places with ffmpeg): an
+    // audio pass of the same render gives the same tail, which the mix keeps. Several must join exactly.
+    const wholeRender = options.chunkAudio.length === 1;
+    if (wholeRender ? c.frames < expected : c.frames !== expected) {
       return {
         direct: false,
         reason: `${name} has ${c.frames} samples where frames ${c.startFrame}–${c.endFrame - 1} are ${expected}`,
@@ -179,7 +186,8 @@ const writeWavHeader = (dataBytes: number): Buffer => {
  * stays at one chunk plus the segments it overlaps.
  */
 export const mixGeneratedAudio = async (options: {
-  chunks: RenderedChunk[];
+  /** The own audio, as the frame pass made it (one part per render). */
+  chunks: OwnAudioPart[];
   manifest: Manifest;
   publicDir: string;
   volume: number;
@@ -221,9 +229,11 @@ export const mixGeneratedAudio = async (options: {
         throw new Error(`${chunk.audioFile}: expected 48 kHz stereo 16-bit audio`);
       }
       const start = chunk.startFrame * samplesPerFrame;
-      const frames = (chunk.endFrame - chunk.startFrame) * samplesPerFrame;
+      const expected = (chunk.endFrame - chunk.startFrame) * samplesPerFrame;
+      // A single part (one render) keeps what it has past the last frame (see decideDirectMix).
+      const frames = chunks.length === 1 && header.frames > expected ? header.frames : expected;
       if (header.frames !== frames) {
-        throw new Error(`${chunk.audioFile} has ${header.frames} samples, expected ${frames}`);
+        throw new Error(`${chunk.audioFile} has ${header.frames} samples, expected ${expected}`);
       }
       const own = new Int16Array(
         bytes.buffer.slice(

@@ -200,6 +200,7 @@ export const openRemotionSession = async (options: {
         const {cancelSignal, cancel} = makeCancelSignal();
         const onAbort = () => cancel();
         signal?.addEventListener('abort', onAbort, {once: true});
+        const started = Date.now();
         try {
           await renderMedia({
             chromiumOptions,
@@ -220,6 +221,10 @@ export const openRemotionSession = async (options: {
           throw err;
         } finally {
           signal?.removeEventListener('abort', onAbort);
+          const range = renderOptions.frameRange;
+          logger.verbose(
+            `renderMedia ${renderOptions.codec ?? ''} ${Array.isArray(range) ? `frames ${range[0]}–${range[1]}` : 'all frames'}: ${Date.now() - started} ms`,
+          );
         }
       },
       close: async () => {

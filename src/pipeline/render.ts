@@ -118,13 +118,30 @@ export const renderWithAudio = async (options: RenderWithAudioOptions): Promise<
       `--codec ${s.codec} is audio only: the frames are rendered once (h264, never written out) because the audio is generated from the picture.`,
     );
   }
+  // The chunks' video is joined as soon as every frame is rendered, beside the wait for the API, the
+  // publish and the audio: only the mux with the final audio is left after them.
+  let joinedVideo: Promise<string | null> = Promise.resolve(null);
   const run = await runGeneration(
     {
       ...o,
       onProgress: (p: GenerateProgress) =>
         o.onProgress({...p, stage: p.stage === 'done' ? 'audio' : p.stage}),
     },
-    generationSettingsFor(s, options.webpackOverride ?? null),
+    {
+      ...generationSettingsFor(s, options.webpackOverride ?? null),
+      ...(s.path.kind === 'chunks'
+        ? {
+            onFramesRendered: ({chunks, fps}) => {
+              joinedVideo = joinChunks({chunks, fps, signal: o.signal ?? undefined}).catch((err: unknown) => {
+                o.logger.verbose(
+                  `Joining the chunks early failed (${err instanceof Error ? err.message : String(err)}); they are joined with the audio.`,
+                );
+                return null;
+              });
+            },
+          }
+        : {}),
+    },
   );
   const {session, chunks, workDir, result} = run;
   try {
@@ -156,7 +173,7 @@ export const renderWithAudio = async (options: RenderWithAudioOptions): Promise<
         ? {direct: false, reason: 'audioMode: audio-pass'}
         : !wholeComposition
           ? {direct: false, reason: `--frames ${first}-${last}: Remotion places the audio of a range`}
-          : await measureChunkAudio(chunks).then(
+          : await measureChunkAudio(run.ownAudio).then(
               (chunkAudio) =>
                 decideDirectMix({
                   fps: session.composition.fps,
@@ -177,7 +194,7 @@ export const renderWithAudio = async (options: RenderWithAudioOptions): Promise<
         'Mixing the generated layers directly (same samples as an audio pass, without rendering one).',
       );
       await mixGeneratedAudio({
-        chunks,
+        chunks: run.ownAudio,
         // The takes <GeneratedAudio /> picked (mmaudio.takes), as it reported them in the frame pass.
         manifest: pickTakes(result.manifest, decision.takes),
         publicDir: o.publicDir,
@@ -223,6 +240,7 @@ export const renderWithAudio = async (options: RenderWithAudioOptions): Promise<
         s.path.kind === 'chunks'
           ? await muxChunksWithAudio({
               chunks,
+              joinedVideo: await joinedVideo,
               audioFile: finalAudioCodec ? audioFile : null,
               audioCodec: finalAudioCodec,
               audioBitrate: s.audioBitrate,
@@ -319,6 +337,8 @@ export class AudioKeptError extends MMAudioError {
  */
 const muxChunksWithAudio = async (options: {
   chunks: RenderedChunk[];
+  /** The chunks already joined (joinChunks), or null to join them here. */
+  joinedVideo: string | null;
   /** null: no audio track (`--muted`). */
   audioFile: string | null;
   audioCodec: AudioCodec | null;
@@ -330,15 +350,9 @@ const muxChunksWithAudio = async (options: {
   signal?: AbortSignal;
 }): Promise<{ok: true} | {ok: false; reason: string}> => {
   const {outputLocation} = options;
-  const list = path.join(options.workDir, 'chunks.txt');
-  await writeFile(
-    list,
-    options.chunks
-      .slice()
-      .sort((a, b) => a.startFrame - b.startFrame)
-      .map((c) => `file '${c.file.replace(/'/g, "'\\''")}'`)
-      .join('\n'),
-  );
+  const video = options.joinedVideo
+    ? ['-i', options.joinedVideo]
+    : ['-r', String(options.fps), '-f', 'concat', '-safe', '0', '-i', await writeConcatList(options.chunks)];
   const tmp = `${tempPathFor(outputLocation)}${path.extname(outputLocation)}`;
   // The audio encoded apart, as Remotion does (compressAudio), then muxed with -c copy.
   let audio: string | null = null;
@@ -358,14 +372,7 @@ const muxChunksWithAudio = async (options: {
       'ffmpeg',
       [
         '-y',
-        '-r',
-        String(options.fps),
-        '-f',
-        'concat',
-        '-safe',
-        '0',
-        '-i',
-        list,
+        ...video,
         ...(audio ? ['-i', audio] : []),
         '-map',
         '0:v:0',
@@ -397,6 +404,48 @@ const muxChunksWithAudio = async (options: {
   } finally {
     await rm(tmp, {force: true});
   }
+};
+
+/** The concat demuxer's list of the chunks, in order, beside them. */
+const writeConcatList = async (chunks: RenderedChunk[]): Promise<string> => {
+  const sorted = chunks.slice().sort((a, b) => a.startFrame - b.startFrame);
+  const list = path.join(path.dirname(sorted[0].file), 'chunks.txt');
+  await writeFile(list, sorted.map((c) => `file '${c.file.replace(/'/g, "'\\''")}'`).join('\n'));
+  return list;
+};
+
+/**
+ * Joins the chunks' video into one file beside them, without re-encoding, as Remotion joins its own
+ * chunks (`-r fps -f concat -c:v copy`). The mux then only adds the audio (`-c copy`), and checks it all.
+ */
+const joinChunks = async (options: {
+  chunks: RenderedChunk[];
+  fps: number;
+  signal?: AbortSignal;
+}): Promise<string> => {
+  const list = await writeConcatList(options.chunks);
+  const output = path.join(path.dirname(list), `joined${path.extname(options.chunks[0].file)}`);
+  await runFf(
+    'ffmpeg',
+    [
+      '-y',
+      '-r',
+      String(options.fps),
+      '-f',
+      'concat',
+      '-safe',
+      '0',
+      '-i',
+      list,
+      '-map',
+      '0:v:0',
+      '-c:v',
+      'copy',
+      output,
+    ],
+    {signal: options.signal},
+  );
+  return output;
 };
 
 /** Counts the video packets (= frames, no B-frame reordering matters for a count) and reads the duration. */

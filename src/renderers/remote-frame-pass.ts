@@ -91,9 +91,14 @@ export const remoteFramePass = (
           await remote.download(artifact.location, local, controller.signal);
           artifacts.push({filename: artifact.filename, content: await readFile(local, 'utf8'), frame: first});
         }
-        pass.onChunk({index: 0, startFrame: first, endFrame: end, file, audioFile});
+        pass.onChunk({index: 0, startFrame: first, endFrame: end, file});
         // The own audio is Remotion's mix of the whole range in one output: no per-chunk joins to prove.
-        return {renderedFrames: totalFrames, artifacts, mixedMediaSources: []};
+        return {
+          renderedFrames: totalFrames,
+          ownAudio: [{startFrame: first, endFrame: end, audioFile}],
+          artifacts,
+          mixedMediaSources: [],
+        };
       } finally {
         pass.signal?.removeEventListener('abort', onAbort);
         if (!last) controller.abort(new Error('the other remote render failed'));

@@ -91,13 +91,13 @@ export const renderWithRenderer = async (
         durationInFrames: composition.durationInFrames,
         manifest: result.manifest,
         artifacts: generation.artifacts,
-        chunkAudio: await measureChunkAudio(generation.chunks),
+        chunkAudio: await measureChunkAudio(generation.ownAudio),
         mixedMediaSources: generation.mixedMediaSources,
       });
       if (decision.direct) {
         o.logger.verbose("Mixing the generated layers into the remote render's own audio here.");
         await mixGeneratedAudio({
-          chunks: generation.chunks,
+          chunks: generation.ownAudio,
           manifest: pickTakes(result.manifest, decision.takes),
           publicDir: o.publicDir,
           volume: decision.volume,

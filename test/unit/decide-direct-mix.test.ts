@@ -159,4 +159,28 @@ describe('decideDirectMix', () => {
     });
     expect(d).toMatchObject({direct: false, reason: expect.stringMatching(/beep\.wav.*<Html5Audio>/)});
   });
+
+  it('accepts a single wav of one render that runs past the last frame, never one that falls short', () => {
+    const whole = chunkAudioAt(24, [0, 100])[0];
+    expect(decideDirectMix({...base(24), chunkAudio: [{...whole, frames: whole.frames + 16}]})).toMatchObject(
+      {
+        direct: true,
+      },
+    );
+    expect(decideDirectMix({...base(24), chunkAudio: [{...whole, frames: whole.frames - 16}]})).toMatchObject(
+      {
+        direct: false,
+        reason: expect.stringMatching(/has 199984 samples where frames 0–99 are 200000/),
+      },
+    );
+  });
+
+  it('mixes directly over such media when the own audio is one wav over the whole composition (one render)', () => {
+    const d = decideDirectMix({
+      ...base(24),
+      chunkAudio: chunkAudioAt(24, [0, 100]),
+      mixedMediaSources: ['http://localhost:3000/public/test/beep.wav'],
+    });
+    expect(d).toMatchObject({direct: true});
+  });
 });

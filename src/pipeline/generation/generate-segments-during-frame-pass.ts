@@ -1,5 +1,11 @@
 import type {Logger} from '../../log.ts';
-import {type ChunkEncoding, type FramePassArtifact, type RenderedChunk, runFramePass} from '../frame-pass.ts';
+import {
+  type ChunkEncoding,
+  type FramePassArtifact,
+  type OwnAudioPart,
+  type RenderedChunk,
+  runFramePass,
+} from '../frame-pass.ts';
 import type {PlannedSegment} from '../plan.ts';
 import type {RemotionSession} from '../remotion-session.ts';
 import {renderChunksFor} from '../render-chunks.ts';
@@ -12,6 +18,8 @@ export type SegmentsDuringFramePass = {
   renderedFrames: number;
   artifacts: FramePassArtifact[];
   mixedMediaSources: string[];
+  /** The composition's own audio (see FramePassResult). */
+  ownAudio: OwnAudioPart[];
   /** The takes of every segment, in segment order. */
   done: TakeResult[][];
   framePassMs: number;
@@ -41,6 +49,8 @@ export const generateSegmentsDuringFramePass = async (options: {
   controller: AbortController;
   report: ProgressReporter;
   logger: Logger;
+  /** Called once every frame is rendered, while the segments may still wait on the API (see GenerationSettings). */
+  onFramesRendered?: (frames: {chunks: RenderedChunk[]; fps: number}) => void;
 }): Promise<SegmentsDuringFramePass> => {
   const {segments, chunks, gate, controller, report} = options;
   const signal = controller.signal;
@@ -51,8 +61,9 @@ export const generateSegmentsDuringFramePass = async (options: {
   let renderedFrames = 0;
   let artifacts: FramePassArtifact[] = [];
   let mixedMediaSources: string[] = [];
+  let ownAudio: OwnAudioPart[] = [];
   try {
-    ({renderedFrames, artifacts, mixedMediaSources} = await (options.framePass ?? runFramePass)({
+    ({renderedFrames, artifacts, mixedMediaSources, ownAudio} = await (options.framePass ?? runFramePass)({
       session: options.session,
       chunks: renderChunksFor(segments),
       directory: options.chunksDir,
@@ -83,6 +94,7 @@ export const generateSegmentsDuringFramePass = async (options: {
     throw framePassError;
   }
   report({stage: 'generating'});
+  options.onFramesRendered?.({chunks: [...chunks], fps: options.session.composition.fps});
   await gate.settle();
   const settled = await Promise.allSettled(jobs);
   const failures = settled.filter((s): s is PromiseRejectedResult => s.status === 'rejected');
@@ -91,6 +103,7 @@ export const generateSegmentsDuringFramePass = async (options: {
     renderedFrames,
     artifacts,
     mixedMediaSources,
+    ownAudio,
     done: settled.map((s) => (s as PromiseFulfilledResult<TakeResult[]>).value),
     framePassMs,
     waitAfterFramesMs: Date.now() - tWait,

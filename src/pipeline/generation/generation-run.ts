@@ -1,4 +1,4 @@
-import type {FramePassArtifact, RenderedChunk} from '../frame-pass.ts';
+import type {FramePassArtifact, OwnAudioPart, RenderedChunk} from '../frame-pass.ts';
 import type {RemotionSession} from '../remotion-session.ts';
 import type {GenerateAudioResult} from './generate-audio-result.ts';
 
@@ -11,6 +11,8 @@ export type GenerationRun = {
   artifacts: FramePassArtifact[];
   /** Media Remotion fetched to mix the composition's own audio (see FramePassResult). */
   mixedMediaSources: string[];
+  /** The composition's own audio from the frame pass (see FramePassResult). */
+  ownAudio: OwnAudioPart[];
   workDir: string;
   dispose: () => Promise<void>;
 };

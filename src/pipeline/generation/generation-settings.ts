@@ -1,4 +1,4 @@
-import type {ChunkEncoding, runFramePass} from '../frame-pass.ts';
+import type {ChunkEncoding, RenderedChunk, runFramePass} from '../frame-pass.ts';
 import type {openRemotionSession} from '../remotion-session.ts';
 import type {FrameRange} from '../render-settings.ts';
 
@@ -17,4 +17,9 @@ export type GenerationSettings = {
   encoding?: ChunkEncoding;
   /** Who renders the frame pass (src/renderers): default this machine, chunk by chunk. */
   framePass?: typeof runFramePass;
+  /**
+   * Called once every frame is rendered, with every chunk, while generation may still be waiting on the
+   * API: work on the video (the join) can start here and overlap that wait.
+   */
+  onFramesRendered?: (frames: {chunks: RenderedChunk[]; fps: number}) => void;
 };

@@ -175,6 +175,7 @@ export const runGeneration = async (
       controller,
       report,
       logger,
+      onFramesRendered: settings.onFramesRendered,
     });
 
     // Manifest assembly and publishing.
@@ -224,6 +225,7 @@ export const runGeneration = async (
       chunks,
       artifacts: frames.artifacts,
       mixedMediaSources: frames.mixedMediaSources,
+      ownAudio: frames.ownAudio,
       workDir: dirs.root,
       dispose,
     };
