@@ -1,7 +1,8 @@
 import path from 'node:path';
 import {computeAutoSeedKey, legacyAutoSeedKey} from '../cache.ts';
 import type {RenderedChunk} from '../frame-pass.ts';
-import {makeSegmentProxy} from '../make-proxy.ts';
+import {makeSegmentProxy, type SegmentProxy} from '../make-proxy.ts';
+import {type PictureHashMemo, segmentPictureKey} from '../picture-hash-memo.ts';
 import type {PlannedSegment} from '../plan.ts';
 import type {SegmentParams} from '../segment-params.ts';
 import type {SerialQueue} from '../serial-queue.ts';
@@ -21,6 +22,8 @@ export type SegmentWork = TakeWork & {
   chunks: RenderedChunk[];
   /** Builds proxies one at a time beside the render. */
   proxyQueue: SerialQueue;
+  /** Picture hashes known from the chunks' bytes (in the cache dir), or null to always build the proxy. */
+  pictureMemo: PictureHashMemo | null;
   report: ProgressReporter;
 };
 
@@ -50,21 +53,49 @@ export const createSegmentGenerator = (
     };
     try {
       const proxyPath = path.join(work.dirs.proxies, `segment-${segment.index}.mp4`);
-      const proxy = await work.proxyQueue.run(() =>
-        makeSegmentProxy({
-          chunks: work.chunks,
-          startFrame: segment.startFrame,
-          endFrame: segment.endFrame,
-          fps: composition.fps,
-          width: composition.width,
-          height: composition.height,
-          outputPath: proxyPath,
-          signal,
-        }),
-      );
-      logger.verbose(
-        `Segment ${segment.index + 1}: proxy ${(proxy.bytes / 1024).toFixed(0)} kB, picture ${proxy.pictureHash.slice(0, 12)}`,
-      );
+      let built: Promise<SegmentProxy> | null = null;
+      let builtBytes = 0;
+      // Built once, when first needed: for the picture hash when the memo does not know it, or for a
+      // take that is generated. A warm run whose chunks are the same bytes as before builds none.
+      const proxy = () =>
+        (built ??= work.proxyQueue
+          .run(() =>
+            makeSegmentProxy({
+              chunks: work.chunks,
+              startFrame: segment.startFrame,
+              endFrame: segment.endFrame,
+              fps: composition.fps,
+              width: composition.width,
+              height: composition.height,
+              outputPath: proxyPath,
+              signal,
+            }),
+          )
+          .then((made) => {
+            builtBytes = made.bytes;
+            logger.verbose(
+              `Segment ${segment.index + 1}: proxy ${(made.bytes / 1024).toFixed(0)} kB, picture ${made.pictureHash.slice(0, 12)}`,
+            );
+            return made;
+          }));
+      const range = {
+        chunks: work.chunks,
+        startFrame: segment.startFrame,
+        endFrame: segment.endFrame,
+        fps: composition.fps,
+        width: composition.width,
+        height: composition.height,
+      };
+      const pictureKey = work.pictureMemo ? await segmentPictureKey(range) : null;
+      let pictureHash = pictureKey && work.pictureMemo ? await work.pictureMemo.get(pictureKey) : null;
+      if (pictureHash) {
+        logger.verbose(
+          `Segment ${segment.index + 1}: picture ${pictureHash.slice(0, 12)} known from its chunks' bytes (no proxy built unless a take is generated)`,
+        );
+      } else {
+        pictureHash = (await proxy()).pictureHash;
+        if (pictureKey) await work.pictureMemo?.put(pictureKey, pictureHash);
+      }
       const p = work.segmentParams[segment.index];
       const keyBase = {
         service: work.setup.service,
@@ -72,7 +103,7 @@ export const createSegmentGenerator = (
         prompt: p.prompt ?? '',
         negativePrompt: p.negativePrompt,
         steps: p.steps,
-        pictureHash: proxy.pictureHash,
+        pictureHash,
         durationInFrames: segment.durationInFrames,
         fps: composition.fps,
       };
@@ -87,7 +118,7 @@ export const createSegmentGenerator = (
       });
       const label = (take: number) =>
         `Segment ${segment.index + 1}${takes > 1 ? ` take ${take + 1} (seed ${seeds[take]})` : ''}`;
-      const takeSegment = {segment, params: p, proxyPath, proxyBytes: proxy.bytes, keyBase, label};
+      const takeSegment = {segment, params: p, proxy, builtProxyBytes: () => builtBytes, keyBase, label};
       // Every take runs to its end even when another fails: paid audio is cached, never dropped.
       const settledTakes = await Promise.allSettled(
         seeds.map((seed, take) => generateTake(work, takeSegment, take, seed, {onDecided, onCacheHit})),

@@ -41,8 +41,10 @@ export type TakeWork = {
 export type TakeSegment = {
   segment: PlannedSegment;
   params: SegmentParams;
-  proxyPath: string;
-  proxyBytes: number;
+  /** The segment's proxy, built on the first call (the same promise after). */
+  proxy: () => Promise<{path: string; bytes: number}>;
+  /** Its size when it has been built, else 0. */
+  builtProxyBytes: () => number;
   /** The cache key's input but the seed. */
   keyBase: Omit<CacheKeyInput, 'seed'>;
   /** How log lines name the take (`Segment 2 take 3 (seed 7)`). */
@@ -67,7 +69,7 @@ export const generateTake = async (
   hooks: {onDecided: () => void; onCacheHit: () => void},
 ): Promise<TakeResult> => {
   const {setup, cache, journal, dirs, gate, signal, logger} = work;
-  const {segment, params: p, proxyBytes, label} = s;
+  const {segment, params: p, label} = s;
   const cacheKey = computeCacheKey({...s.keyBase, seed});
   const legacyKey = legacyCacheKey({...s.keyBase, seed});
   if (
@@ -95,17 +97,21 @@ export const generateTake = async (
         cacheKey,
         seed,
         wavPath: '',
-        proxyBytes,
+        proxyBytes: s.builtProxyBytes(),
       },
     };
   }
+  // The proxy is built while the spending gate waits for the other segments' decisions.
+  const proxyBuilt = s.proxy();
+  proxyBuilt.catch(() => undefined);
   gate.recordMiss(segment.durationInSeconds);
   hooks.onDecided();
   await gate.opened;
   signal.throwIfAborted();
+  const proxy = await proxyBuilt;
   const request: BackendRequest = {
     segmentIndex: segment.index,
-    proxyPath: s.proxyPath,
+    proxyPath: proxy.path,
     durationInSeconds: segment.durationInSeconds,
     prompt: p.prompt ?? '',
     negativePrompt: p.negativePrompt,
@@ -152,7 +158,7 @@ export const generateTake = async (
       cacheKey,
       seed,
       wavPath: '',
-      proxyBytes,
+      proxyBytes: proxy.bytes,
     },
   };
 };

@@ -7,6 +7,7 @@ import {withFleetSeeds} from '../../state/fleet-seeds.ts';
 import {createSubmitJournal} from '../../state/journal.ts';
 import {lockRun} from '../lock-run.ts';
 import type {NormalizedGenerateOptions} from '../options.ts';
+import {createPictureHashMemo} from '../picture-hash-memo.ts';
 import {cleanStaleTempFiles, publishManifest} from '../publish.ts';
 import {openRemotionSession, type RemotionSession} from '../remotion-session.ts';
 import {resolveFrameRange} from '../render-settings.ts';
@@ -160,6 +161,7 @@ export const runGeneration = async (
       takes,
       chunks,
       proxyQueue: createSerialQueue(),
+      pictureMemo: createPictureHashMemo(path.join(o.cacheDir, 'pictures')),
       report,
     });
     const frames = await generateSegmentsDuringFramePass({
