@@ -13,7 +13,8 @@ import {createSubmitJournal} from '../state/journal.ts';
 import type {SegmentClaims} from '../state/redis-claims.ts';
 import {createSegmentClaimLayer} from '../state/segment-claim-layer.ts';
 import type {AudioBackend} from './backend.ts';
-import {createQubicoBackend, type UploadProxy} from './qubico.ts';
+import type {UploadProxy} from './qubico/create-proxy-video-reader.ts';
+import {createQubicoBackend} from './qubico.ts';
 
 /** What a run's options say about the hosted service (a subset of the pipeline's normalised options). */
 export type ProviderBackendOptions = {

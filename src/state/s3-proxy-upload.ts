@@ -2,7 +2,7 @@ import {createHash} from 'node:crypto';
 import {readFile} from 'node:fs/promises';
 import {GetObjectCommand, HeadObjectCommand, PutObjectCommand} from '@aws-sdk/client-s3';
 import {getSignedUrl} from '@aws-sdk/s3-request-presigner';
-import type {UploadProxy} from '../backends/qubico.ts';
+import type {UploadProxy} from '../backends/qubico/create-proxy-video-reader.ts';
 import {MMAudioError} from '../errors.ts';
 import {describeS3Error, type OpenS3Options, openS3} from './open-s3.ts';
 

@@ -1,7 +1,7 @@
 import type {ChromeMode} from '@remotion/renderer';
 import type {QubicoClientOptions} from '../../api/client.ts';
 import type {AudioBackend, BackendName} from '../../backends/backend.ts';
-import type {UploadProxy} from '../../backends/qubico.ts';
+import type {UploadProxy} from '../../backends/qubico/create-proxy-video-reader.ts';
 import type {ProviderName} from '../../contract/providers.ts';
 import type {Logger} from '../../log.ts';
 import type {ProviderChoice} from '../../providers/select-provider.ts';
