@@ -1,13 +1,9 @@
 import {describe, expect, it} from 'vitest';
 import type {FrameFeatures} from '../../src/backends/offline/analyze-frames.ts';
-import {
-  motionLevel,
-  type SynthesisInput,
-  softClip,
-  soundDesign,
-  synthesisSteps,
-  synthesize,
-} from '../../src/backends/offline/synthesize.ts';
+import {motionLevel} from '../../src/backends/offline/motion-level.ts';
+import {softClip} from '../../src/backends/offline/soft-clip.ts';
+import {soundDesign} from '../../src/backends/offline/sound-design.ts';
+import {type SynthesisInput, synthesisSteps, synthesize} from '../../src/backends/offline/synthesize.ts';
 import type {AudioData} from '../../src/wav/wav.ts';
 
 type Frame = Pick<FrameFeatures, 'brightness' | 'motion' | 'motionPan' | 'cut'>;
