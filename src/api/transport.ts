@@ -9,7 +9,6 @@ import {
   RequestAbortedError,
   RequestTimeoutError,
   SubmitOutcomeUnknownError,
-  toAttemptFailure,
 } from './errors.ts';
 import {
   displayUrl,
@@ -23,6 +22,7 @@ import type {Clock, RequestLimiter} from './limiter.ts';
 import {type MakeApiErrorOptions, makeApiError} from './make-api-error.ts';
 import type {DailyQuota} from './quota.ts';
 import {isBeforeSendCode, retryDelay, shouldRetry} from './retry.ts';
+import {toAttemptFailure} from './to-attempt-failure.ts';
 
 export type RequestKind = 'submit' | 'poll' | 'download' | 'cancel';
 

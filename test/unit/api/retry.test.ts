@@ -1,10 +1,5 @@
 import {describe, expect, it} from 'vitest';
-import {
-  ApiConnectionError,
-  RequestAbortedError,
-  RequestTimeoutError,
-  toAttemptFailure,
-} from '../../../src/api/errors.ts';
+import {ApiConnectionError, RequestAbortedError, RequestTimeoutError} from '../../../src/api/errors.ts';
 import {makeApiError} from '../../../src/api/make-api-error.ts';
 import {
   backoffDelay,
@@ -14,6 +9,7 @@ import {
   retryDelay,
   shouldRetry,
 } from '../../../src/api/retry.ts';
+import {toAttemptFailure} from '../../../src/api/to-attempt-failure.ts';
 
 const NOW = Date.UTC(2025, 0, 15, 12, 0, 0);
 
