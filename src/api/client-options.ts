@@ -2,8 +2,8 @@ import type {Dispatcher} from 'undici';
 import {UsageError} from '../errors.ts';
 import {type Logger, silentLogger} from '../log.ts';
 import type {SharedLimits} from '../state/redis-limits.ts';
+import {type Clock, systemClock} from './clock.ts';
 import {MissingApiKeyError} from './errors.ts';
-import {type Clock, systemClock} from './limiter.ts';
 
 export const DEFAULT_BASE_URL = 'https://api.qubico.ai';
 

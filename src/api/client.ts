@@ -2,6 +2,7 @@ import {Agent, type Dispatcher} from 'undici';
 import {MMAudioError, UsageError} from '../errors.ts';
 import {normaliseClientOptions, type QubicoClientOptions} from './client-options.ts';
 import {createRequestBudget} from './create-request-budget.ts';
+import {createSemaphore} from './create-semaphore.ts';
 import {
   createResultDownloader,
   type DownloadedResult,
@@ -9,7 +10,6 @@ import {
 } from './download-result.ts';
 import {InvalidResponseError, TaskFailedError} from './errors.ts';
 import {displayUrl, pathOf, readTextCapped} from './http-body.ts';
-import {createSemaphore} from './limiter.ts';
 import {MAX_TASK_JSON_BYTES} from './result-limits.ts';
 import {
   type InferenceRequest,

@@ -1,6 +1,6 @@
 import type {SharedLimits} from '../state/redis-limits.ts';
 import type {ClientSettings, QubicoClientOptions} from './client-options.ts';
-import {createRequestLimiter, type RequestLimiter} from './limiter.ts';
+import {createRequestLimiter, type RequestLimiter} from './create-request-limiter.ts';
 import {createDailyQuota, type DailyQuota} from './quota.ts';
 import {createRequestWindowStore, type RequestWindowStore} from './request-window-store.ts';
 

@@ -6,6 +6,11 @@ export type {
   WaitForTaskOptions,
 } from './client.ts';
 export {createQubicoClient, DEFAULT_BASE_URL} from './client.ts';
+export type {Clock} from './clock.ts';
+export type {RequestLimiter} from './create-request-limiter.ts';
+export {createRequestLimiter} from './create-request-limiter.ts';
+export type {Semaphore} from './create-semaphore.ts';
+export {createSemaphore} from './create-semaphore.ts';
 export type {InputField, ResponseHeaders} from './errors.ts';
 export {
   ApiConnectionError,
@@ -26,8 +31,6 @@ export {
   TaskFailedError,
   TaskTimeoutError,
 } from './errors.ts';
-export type {Clock, RequestLimiter, Semaphore} from './limiter.ts';
-export {createRequestLimiter, createSemaphore} from './limiter.ts';
 export type {DescribedErrorBody, MakeApiErrorOptions} from './make-api-error.ts';
 export {makeApiError} from './make-api-error.ts';
 export type {Mp4Info} from './mp4.ts';

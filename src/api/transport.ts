@@ -1,6 +1,8 @@
 import {type Dispatcher, request} from 'undici';
 import {MMAudioError} from '../errors.ts';
 import type {Logger} from '../log.ts';
+import type {Clock} from './clock.ts';
+import type {RequestLimiter} from './create-request-limiter.ts';
 import {
   ApiConnectionError,
   InternalServerError,
@@ -18,7 +20,6 @@ import {
   pathOf,
   readTextLimited,
 } from './http-body.ts';
-import type {Clock, RequestLimiter} from './limiter.ts';
 import {type MakeApiErrorOptions, makeApiError} from './make-api-error.ts';
 import type {DailyQuota} from './quota.ts';
 import {isBeforeSendCode, retryDelay, shouldRetry} from './retry.ts';

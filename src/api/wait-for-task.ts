@@ -1,7 +1,7 @@
 import type {Logger} from '../log.ts';
+import type {Clock} from './clock.ts';
 import type {RequestAbortedError} from './errors.ts';
 import {TaskTimeoutError} from './errors.ts';
-import type {Clock} from './limiter.ts';
 
 /** Where a task stands, as the waiter needs it; each provider maps its own statuses to this. */
 export type TaskState = {

@@ -1,6 +1,6 @@
 import type {Redis} from 'ioredis';
+import {sleep} from '../api/clock.ts';
 import {QuotaExceededError} from '../api/errors.ts';
-import {sleep} from '../api/limiter.ts';
 import {apiKeyDigest, DEFAULT_DAILY_REQUESTS} from '../api/quota.ts';
 import {connectRedis, sharedStateCall} from './connect-redis.ts';
 

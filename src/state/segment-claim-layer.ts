@@ -1,4 +1,4 @@
-import {sleep} from '../api/limiter.ts';
+import {sleep} from '../api/clock.ts';
 import type {AudioBackend, BackendRequest, BackendResult} from '../backends/backend.ts';
 import type {JournalBase, SubmitJournal} from './journal.ts';
 import type {SegmentClaims} from './redis-claims.ts';

@@ -2,6 +2,7 @@ import {readFile} from 'node:fs/promises';
 import net from 'node:net';
 import {afterAll, beforeAll, beforeEach, describe, expect, it} from 'vitest';
 import {createQubicoClient, type QubicoClientOptions} from '../../src/api/client.ts';
+import type {Clock} from '../../src/api/clock.ts';
 import {
   ApiConnectionError,
   AuthenticationError,
@@ -14,7 +15,6 @@ import {
   RequestAbortedError,
   SubmitOutcomeUnknownError,
 } from '../../src/api/errors.ts';
-import type {Clock} from '../../src/api/limiter.ts';
 import {type Simulator, startSimulator} from '../../src/simulator/index.ts';
 import {makeTestMp4} from './helpers/make-mp4.ts';
 

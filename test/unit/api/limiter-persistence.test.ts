@@ -2,7 +2,7 @@ import {mkdtemp, readFile, rm, writeFile} from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import {afterEach, beforeEach, describe, expect, it, vi} from 'vitest';
-import {createRequestLimiter, type RequestLimiter} from '../../../src/api/limiter.ts';
+import {createRequestLimiter, type RequestLimiter} from '../../../src/api/create-request-limiter.ts';
 import {createRequestWindowStore, requestWindowFileName} from '../../../src/api/request-window-store.ts';
 
 /**

@@ -1,5 +1,6 @@
 import {afterEach, beforeEach, describe, expect, it, vi} from 'vitest';
-import {createRequestLimiter, createSemaphore} from '../../../src/api/limiter.ts';
+import {createRequestLimiter} from '../../../src/api/create-request-limiter.ts';
+import {createSemaphore} from '../../../src/api/create-semaphore.ts';
 
 beforeEach(() => {
   vi.useFakeTimers({now: 1_000_000});

@@ -1,7 +1,7 @@
 import {MockAgent} from 'undici';
 import {afterEach, describe, expect, test} from 'vitest';
+import {createRequestLimiter} from '../../../../src/api/create-request-limiter.ts';
 import {BadRequestError, SubmitOutcomeUnknownError} from '../../../../src/api/errors.ts';
-import {createRequestLimiter} from '../../../../src/api/limiter.ts';
 import {createTransport, type RequestSpec} from '../../../../src/api/transport.ts';
 import {silentLogger} from '../../../../src/log.ts';
 import {virtualClock} from './virtual-clock.ts';

@@ -1,4 +1,4 @@
-import type {Clock} from '../../../../src/api/limiter.ts';
+import type {Clock} from '../../../../src/api/clock.ts';
 
 /**
  * Time that moves only when someone sleeps: every sleep is recorded and resolves at once (on the next
