@@ -6,7 +6,7 @@ import {createQubicoClient} from '../src/api/client.ts';
 import {MMAUDIO_MODEL} from '../src/api/schema.ts';
 import {createQubicoBackend} from '../src/backends/qubico.ts';
 import {silentLogger} from '../src/log.ts';
-import {computeCacheKey, serviceIdentity} from '../src/pipeline/cache.ts';
+import {computeCacheKey, serviceIdentity} from '../src/pipeline/cache-key.ts';
 import {makeSegmentProxy, type SegmentProxy} from '../src/pipeline/make-proxy.ts';
 import {normalizeSegmentAudio} from '../src/pipeline/normalize-audio.ts';
 import {normalizeGenerateOptions} from '../src/pipeline/options.ts';

@@ -1,7 +1,7 @@
 import {randomInt} from 'node:crypto';
 import {UsageError} from '../errors.ts';
-import type {AudioCache} from './cache.ts';
-import {hashJson} from './hash.ts';
+import {hashJson} from '../media/hash.ts';
+import type {AudioCache} from '../state/audio-cache.ts';
 
 /**
  * Refuses, before any work, a given seed whose takes would run past the largest seed the API takes

@@ -1,4 +1,4 @@
-import type {AudioCache} from '../pipeline/cache.ts';
+import type {AudioCache} from './audio-cache.ts';
 import type {SegmentClaims} from './redis-claims.ts';
 
 /**

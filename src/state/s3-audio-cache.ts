@@ -6,8 +6,8 @@ import {GetObjectCommand, HeadBucketCommand, NoSuchKey, PutObjectCommand} from '
 import {z} from 'zod';
 import {MMAudioError} from '../errors.ts';
 import {tempPathFor} from '../media/atomic.ts';
-import {type AudioCache, type CacheEntryMeta, entryMetaSchema} from '../pipeline/cache.ts';
 import {parseWavHeader} from '../wav/wav.ts';
+import {type AudioCache, type CacheEntryMeta, entryMetaSchema} from './audio-cache.ts';
 import {describeS3Error, type OpenS3Options, openS3} from './open-s3.ts';
 
 /** The S3 cache could not be reached or answered an error: the run stops. */

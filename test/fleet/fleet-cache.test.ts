@@ -4,9 +4,9 @@ import path from 'node:path';
 // @ts-expect-error s3rver ships no types
 import S3rver from 's3rver';
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
-import {createAudioCache} from '../../src/pipeline/cache.ts';
 import {generateAudio} from '../../src/pipeline/generate.ts';
 import {type Simulator, startSimulator} from '../../src/simulator/index.ts';
+import {createAudioCache} from '../../src/state/audio-cache.ts';
 import {createS3AudioCache, SharedCacheUnavailableError} from '../../src/state/s3-audio-cache.ts';
 import {encodeWav} from '../../src/wav/wav.ts';
 import {

@@ -13,7 +13,7 @@ import os from 'node:os';
 import path from 'node:path';
 import {afterAll, describe, expect, it} from 'vitest';
 import {adoptLegacyJournalEntry} from '../../src/pipeline/adopt-legacy-journal-entry.ts';
-import {computeCacheKey, legacyCacheKey, serviceIdentity} from '../../src/pipeline/cache.ts';
+import {computeCacheKey, legacyCacheKey, serviceIdentity} from '../../src/pipeline/cache-key.ts';
 import {cleanStaleTempFiles, PUBLISH_GRACE_MS, publishManifest} from '../../src/pipeline/publish.ts';
 import {MANIFEST_VERSION, type Manifest} from '../../src/react/manifest.ts';
 import {encodeWav} from '../../src/wav/wav.ts';

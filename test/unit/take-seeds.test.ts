@@ -4,9 +4,9 @@ import path from 'node:path';
 import {afterAll, describe, expect, it} from 'vitest';
 import {parseCliArgs} from '../../src/cli/parse-cli-args.ts';
 import {UsageError} from '../../src/errors.ts';
-import {createAudioCache} from '../../src/pipeline/cache.ts';
 import {normalizeGenerateOptions} from '../../src/pipeline/options.ts';
 import {checkTakeSeeds, takeSeeds} from '../../src/pipeline/take-seeds.ts';
+import {createAudioCache} from '../../src/state/audio-cache.ts';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'take-seeds-'));
 afterAll(() => rmSync(dir, {recursive: true, force: true}));

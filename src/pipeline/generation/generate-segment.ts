@@ -1,5 +1,5 @@
 import path from 'node:path';
-import {computeAutoSeedKey, legacyAutoSeedKey} from '../cache.ts';
+import {computeAutoSeedKey, legacyAutoSeedKey} from '../cache-key.ts';
 import type {RenderedChunk} from '../frame-pass.ts';
 import {makeSegmentProxy, type SegmentProxy} from '../make-proxy.ts';
 import {type PictureHashMemo, segmentPictureKey} from '../picture-hash-memo.ts';

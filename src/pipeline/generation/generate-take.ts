@@ -1,15 +1,10 @@
 import path from 'node:path';
 import type {BackendRequest} from '../../backends/backend.ts';
 import type {Logger} from '../../log.ts';
+import type {AudioCache, CacheEntry} from '../../state/audio-cache.ts';
 import type {SubmitJournal} from '../../state/journal.ts';
 import {adoptLegacyJournalEntry} from '../adopt-legacy-journal-entry.ts';
-import {
-  type AudioCache,
-  type CacheEntry,
-  type CacheKeyInput,
-  computeCacheKey,
-  legacyCacheKey,
-} from '../cache.ts';
+import {type CacheKeyInput, computeCacheKey, legacyCacheKey} from '../cache-key.ts';
 import {normalizeSegmentAudio} from '../normalize-audio.ts';
 import type {PlannedSegment} from '../plan.ts';
 import type {SegmentParams} from '../segment-params.ts';

@@ -1,5 +1,5 @@
 import type {Logger} from '../../log.ts';
-import {type AudioCache, createAudioCache} from '../cache.ts';
+import {type AudioCache, createAudioCache} from '../../state/audio-cache.ts';
 
 /**
  * The run's audio cache: the disk cache in `cacheDir`, behind the shared S3 cache when `cacheUrl` is

@@ -13,7 +13,7 @@ import {createQubicoProvider} from '../../providers/qubico/create-qubico-provide
 import {createSubmitJournal} from '../../state/journal.ts';
 import type {SegmentClaims} from '../../state/redis-claims.ts';
 import {createSegmentClaimLayer} from '../../state/segment-claim-layer.ts';
-import {serviceIdentity} from '../cache.ts';
+import {serviceIdentity} from '../cache-key.ts';
 import type {NormalizedGenerateOptions} from '../options.ts';
 
 /** Model id recorded for the offline synthesiser in cache keys; bump when its output changes. */
