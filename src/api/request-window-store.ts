@@ -11,7 +11,7 @@ import {apiKeyDigest, defaultStateDirectory} from './quota.ts';
  * One small JSON file per API key, beside the daily counter and named the same way (a sha256 prefix of
  * the key; the key itself is never written): `{"version":1,"requests":[t1, t2, …]}`, one entry per request
  * that may still be in the service's window, each the latest moment (ms since the epoch) at which the
- * service may have counted it. The request limiter (limiter.ts) decides what goes in; this module only
+ * service may have counted it. The request limiter (create-request-limiter.ts) decides what goes in; this module only
  * reads and writes it.
  *
  * Writes are atomic (temp file + rename) and coalesced: while one write runs, later saves merge into the

@@ -98,4 +98,3 @@ export const apiErrorBodySchema = z.object({
     details: z.unknown().optional(),
   }),
 });
-export type ApiErrorBody = z.infer<typeof apiErrorBodySchema>;

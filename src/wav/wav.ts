@@ -170,7 +170,3 @@ export const encodeWav = (audio: AudioData, options: {float?: boolean} = {}): Ui
   }
   return out;
 };
-
-/** Length in seconds of decoded audio. */
-export const durationOf = (audio: AudioData): number =>
-  audio.channels.length === 0 ? 0 : audio.channels[0].length / audio.sampleRate;
