@@ -1,5 +1,5 @@
 import {getStaticFiles, staticFile} from 'remotion';
-import {GeneratedAudioError} from './generated-audio-error.ts';
+import {GeneratedAudioError} from '../contract/generated-audio-error.ts';
 import {getGeneratedAudioPass} from './generated-audio-pass.ts';
 import {type Manifest, manifestPath} from './manifest.ts';
 import {generateCommand, parseManifest} from './validate-manifest.ts';

@@ -1,5 +1,7 @@
 export type {AudioSrcKind} from '../contract/audio-src.ts';
 export {audioSrcKind, audioSrcProblem, isHttpUrl} from '../contract/audio-src.ts';
+export {GeneratedAudioError} from '../contract/generated-audio-error.ts';
+export {pickTakes, segmentTakeSeeds} from '../contract/pick-takes.ts';
 export type {PropsManifest} from '../contract/props-manifest.ts';
 export {propsManifestSchema} from '../contract/props-manifest.ts';
 export type {CrossfadeSegment} from './crossfade-gain.ts';
@@ -9,7 +11,6 @@ export {fetchGeneratedAudioManifest} from './fetch-generated-audio-manifest.ts';
 export {formatTimecode} from './format-timecode.ts';
 export type {GeneratedAudioLayer, GeneratedAudioProps} from './GeneratedAudio.tsx';
 export {GeneratedAudio, generatedAudioLayers} from './GeneratedAudio.tsx';
-export {GeneratedAudioError} from './generated-audio-error.ts';
 export type {GeneratedAudioPass} from './generated-audio-pass.ts';
 export {getGeneratedAudioPass} from './generated-audio-pass.ts';
 export type {GeneratedAudioPlacement} from './generated-audio-placement.tsx';
@@ -24,7 +25,6 @@ export {
   manifestTakeSchema,
 } from './manifest.ts';
 export {manifestFromProps, PROPS_MANIFEST_KEY} from './manifest-from-props.ts';
-export {pickTakes, segmentTakeSeeds} from './pick-takes.ts';
 export type {MmaudioProps, MmaudioScene, MmaudioTakes} from './props-schema.ts';
 export {mmaudioPropsSchema, mmaudioSceneSchema, mmaudioTakesSchema} from './props-schema.ts';
 export {resolveAudioSrc} from './resolve-audio-src.ts';

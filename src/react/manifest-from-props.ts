@@ -1,5 +1,5 @@
+import {GeneratedAudioError} from '../contract/generated-audio-error.ts';
 import {propsManifestSchema} from '../contract/props-manifest.ts';
-import {GeneratedAudioError} from './generated-audio-error.ts';
 import type {Manifest} from './manifest.ts';
 
 /** Where a manifest in input props lives, as errors name it. */

@@ -1,10 +1,10 @@
 import {useEffect, useMemo, useRef, useState} from 'react';
 import {useDelayRender, useRemotionEnvironment, useVideoConfig, watchStaticFile} from 'remotion';
+import {GeneratedAudioError} from '../contract/generated-audio-error.ts';
+import {pickTakes} from '../contract/pick-takes.ts';
 import {fetchGeneratedAudioManifest} from './fetch-generated-audio-manifest.ts';
-import {GeneratedAudioError} from './generated-audio-error.ts';
 import {getGeneratedAudioPass} from './generated-audio-pass.ts';
 import {type Manifest, manifestPath} from './manifest.ts';
-import {pickTakes} from './pick-takes.ts';
 import type {MmaudioTakes} from './props-schema.ts';
 import {useCompositionDurationInFrames} from './remotion-internals.ts';
 import {checkManifestMatches, type ManifestExpectation, missingManifestMessage} from './validate-manifest.ts';

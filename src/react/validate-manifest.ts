@@ -1,4 +1,4 @@
-import {GeneratedAudioError} from './generated-audio-error.ts';
+import {GeneratedAudioError} from '../contract/generated-audio-error.ts';
 import {type Manifest, manifestPath, manifestSchema} from './manifest.ts';
 
 /** The command that (re)generates a composition's audio, as printed in hints and errors. */

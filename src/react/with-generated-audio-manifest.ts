@@ -1,6 +1,6 @@
 import type {CalculateMetadataFunction} from 'remotion';
+import {GeneratedAudioError} from '../contract/generated-audio-error.ts';
 import {fetchGeneratedAudioManifest} from './fetch-generated-audio-manifest.ts';
-import {GeneratedAudioError} from './generated-audio-error.ts';
 import {getGeneratedAudioPass} from './generated-audio-pass.ts';
 import type {Manifest} from './manifest.ts';
 

@@ -1,7 +1,7 @@
 import {describe, expect, it} from 'vitest';
-import {GeneratedAudioError} from '../../../src/react/generated-audio-error.ts';
+import {GeneratedAudioError} from '../../../src/contract/generated-audio-error.ts';
+import {pickTakes, segmentTakeSeeds} from '../../../src/contract/pick-takes.ts';
 import {type Manifest, manifestSchema} from '../../../src/react/manifest.ts';
-import {pickTakes, segmentTakeSeeds} from '../../../src/react/pick-takes.ts';
 import {mmaudioPropsSchema} from '../../../src/react/props-schema.ts';
 
 const segment = (index: number, seed: number) => ({

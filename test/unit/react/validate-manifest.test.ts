@@ -1,5 +1,5 @@
 import {describe, expect, it} from 'vitest';
-import {GeneratedAudioError} from '../../../src/react/generated-audio-error.ts';
+import {GeneratedAudioError} from '../../../src/contract/generated-audio-error.ts';
 import type {Manifest} from '../../../src/react/manifest.ts';
 import {
   checkManifestMatches,
