@@ -6,7 +6,7 @@ import {type AudioCodec, validateOutputFilename} from '@remotion/renderer';
 import {MMAudioError, UsageError} from '../errors.ts';
 import {tempPathFor} from '../media/atomic.ts';
 import {runFf} from '../media/ffmpeg.ts';
-import {pickTakes} from '../react/pick-takes.ts';
+import {pickTakes} from '../contract/pick-takes.ts';
 import type {RenderedChunk} from './frame-pass.ts';
 import {type GenerateAudioResult, type GenerationRun, runGeneration} from './generate.ts';
 import {

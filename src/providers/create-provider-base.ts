@@ -3,7 +3,7 @@ import {type ClientSettings, normaliseClientOptions} from '../api/client-options
 import {createRequestBudget} from '../api/create-request-budget.ts';
 import {createResultDownloader, type DownloadResult} from '../api/download-result.ts';
 import {TaskFailedError} from '../api/errors.ts';
-import {createSemaphore} from '../api/limiter.ts';
+import {createSemaphore} from '../api/create-semaphore.ts';
 import type {MakeApiErrorOptions} from '../api/make-api-error.ts';
 import {createTransport, type Transport} from '../api/transport.ts';
 import {createTaskWaiter, type TaskWaiter} from '../api/wait-for-task.ts';

@@ -10,7 +10,7 @@ import {
   withPublishing,
 } from '../pipeline/publish-generated.ts';
 import {AudioKeptError} from '../pipeline/render.ts';
-import {pickTakes} from '../react/pick-takes.ts';
+import {pickTakes} from '../contract/pick-takes.ts';
 import {muxRemoteVideo} from './mux-remote-video.ts';
 import {parseS3ObjectUrl} from './parse-s3-object-url.ts';
 import {remoteFramePass} from './remote-frame-pass.ts';

@@ -60,7 +60,7 @@ describe('proxies hosted in S3 and sent as presigned URLs (a real S3-protocol se
       expect(parsed.searchParams.get('X-Amz-Signature')).toMatch(/^[0-9a-f]{64}$/);
       // The URL names the access key id (public, as in every presigned URL) and a signature; the secret
       // (here the same string as the id: s3rver's fixed pair) appears in no other part of it.
-      const {['X-Amz-Credential']: credential, ...rest} = Object.fromEntries(parsed.searchParams);
+      const {'X-Amz-Credential': credential, ...rest} = Object.fromEntries(parsed.searchParams);
       expect(credential.startsWith(`${s3.env.AWS_ACCESS_KEY_ID}/`)).toBe(true);
       expect(JSON.stringify(rest) + parsed.pathname).not.toContain(s3.env.AWS_SECRET_ACCESS_KEY);
       expect(new URL(again).pathname).toBe(parsed.pathname);
