@@ -3,10 +3,10 @@ import {copyFile, mkdir, rename, rm, writeFile} from 'node:fs/promises';
 import path from 'node:path';
 import type {WebpackOverrideFn} from '@remotion/bundler';
 import {type AudioCodec, validateOutputFilename} from '@remotion/renderer';
+import {pickTakes} from '../contract/pick-takes.ts';
 import {MMAudioError, UsageError} from '../errors.ts';
 import {tempPathFor} from '../media/atomic.ts';
 import {runFf} from '../media/ffmpeg.ts';
-import {pickTakes} from '../contract/pick-takes.ts';
 import type {RenderedChunk} from './frame-pass.ts';
 import {type GenerateAudioResult, type GenerationRun, runGeneration} from './generate.ts';
 import {

@@ -1,9 +1,9 @@
 import {Agent, type Dispatcher} from 'undici';
 import {type ClientSettings, normaliseClientOptions} from '../api/client-options.ts';
 import {createRequestBudget} from '../api/create-request-budget.ts';
+import {createSemaphore} from '../api/create-semaphore.ts';
 import {createResultDownloader, type DownloadResult} from '../api/download-result.ts';
 import {TaskFailedError} from '../api/errors.ts';
-import {createSemaphore} from '../api/create-semaphore.ts';
 import type {MakeApiErrorOptions} from '../api/make-api-error.ts';
 import {createTransport, type Transport} from '../api/transport.ts';
 import {createTaskWaiter, type TaskWaiter} from '../api/wait-for-task.ts';

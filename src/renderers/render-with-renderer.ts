@@ -1,5 +1,6 @@
 import {copyFile, mkdir} from 'node:fs/promises';
 import path from 'node:path';
+import {pickTakes} from '../contract/pick-takes.ts';
 import {UsageError} from '../errors.ts';
 import {type GenerateAudioResult, type GenerationRun, runGeneration} from '../pipeline/generate.ts';
 import {decideDirectMix, measureChunkAudio, mixGeneratedAudio} from '../pipeline/mix-generated-audio.ts';
@@ -10,7 +11,6 @@ import {
   withPublishing,
 } from '../pipeline/publish-generated.ts';
 import {AudioKeptError} from '../pipeline/render.ts';
-import {pickTakes} from '../contract/pick-takes.ts';
 import {muxRemoteVideo} from './mux-remote-video.ts';
 import {parseS3ObjectUrl} from './parse-s3-object-url.ts';
 import {remoteFramePass} from './remote-frame-pass.ts';
