@@ -118,12 +118,21 @@ export const renderFramesOnce = async (options: {
       ),
     );
     delivered.catch(() => undefined);
+    // One wait for 'drain' shared by every write made while the encoder's pipe is full (a socket read
+    // can hold many small images): one listener, not one per image.
+    let draining: Promise<void> | null = null;
     return {
-      write: (image) =>
-        new Promise<void>((resolve) => {
-          if (child.stdin?.write(image)) resolve();
-          else child.stdin?.once('drain', resolve);
-        }),
+      write: (image) => {
+        const stdin = child.stdin;
+        if (!stdin || stdin.write(image)) return draining ?? Promise.resolve();
+        draining ??= new Promise<void>((resolve) =>
+          stdin.once('drain', () => {
+            draining = null;
+            resolve();
+          }),
+        );
+        return draining;
+      },
       end: () => child.stdin?.end(),
     };
   };
