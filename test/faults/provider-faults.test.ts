@@ -347,7 +347,7 @@ describe.each(['qubico', 'piapi', 'fal', 'replicate'] as const)('core faults, pr
     const {row, check} = newRow('lost submit answer (reset after the body)');
     row.submits = `POSTs per run ${submits.join(' / ')}; tasks ${tasksPerProxy(env.sim).join(' ')}`;
     row.requests = requestSummary(env.sim);
-    row.seconds = runs.reduce((s, r) => s + r.seconds, 0).toFixed(1);
+    row.seconds = runs.map((r) => r.seconds.toFixed(1)).join(' + ');
     row.outcome = `exits ${runs.map((r) => r.exitCode).join(' → ')}; run 1: "${runs[0].message.slice(0, 140)}"; journal ${journals.map((j) => j.join(',') || '-').join(' → ')}`;
     const unknown = /unknown/i;
     for (const n of [0, 1]) {
