@@ -29,6 +29,9 @@ export type ProviderBackendOptions = {
   taskTimeoutMs: number;
   upload: UploadProxy | null;
   resubmitUnknown: boolean;
+  /** Replicate's model version (else the pinned one) and fal's JWKS (else fal's public one). */
+  replicateModelVersion: string | null;
+  falJwksUrl: string | null;
 };
 
 export type ProviderBackendSetup = {
@@ -42,11 +45,11 @@ export type ProviderBackendSetup = {
 };
 
 /** The model each host runs, as recorded in cache keys. */
-const modelOf = (name: OtherProviderName): string =>
+const modelOf = (name: OtherProviderName, replicateVersion: string | null): string =>
   name === 'fal'
     ? FAL_APP
     : name === 'replicate'
-      ? `zsxkib/mmaudio:${process.env.REPLICATE_MMAUDIO_VERSION ?? REPLICATE_MMAUDIO_VERSION}`
+      ? `zsxkib/mmaudio:${replicateVersion ?? REPLICATE_MMAUDIO_VERSION}`
       : 'Qubico/mmaudio';
 
 /**
@@ -79,6 +82,8 @@ export const setUpProviderBackend = async (
       client: {...o.client, ...(fleet ? {sharedLimits: fleet.limits} : {})},
       webhook: o.webhook ? {url: o.webhook.url, secret: o.webhook.secret} : null,
       hasUpload: o.upload !== null,
+      replicateModelVersion: o.replicateModelVersion,
+      falJwksUrl: o.falJwksUrl,
     });
   } catch (err) {
     await fleet?.close();
@@ -118,7 +123,7 @@ export const setUpProviderBackend = async (
   return {
     backend: claimLayer ? claimLayer.wrap(hosted) : hosted,
     provider,
-    model: modelOf(name),
+    model: modelOf(name, o.replicateModelVersion),
     ...(fleet ? {seedAgreement: fleet.claims} : {}),
     close: async () => {
       await receiver?.close();

@@ -75,7 +75,7 @@ const sessionOptionsFrom = (r: ResolvedRemotionSettings): Partial<GenerateAudioO
 /**
  * The service, its key and base URL. The provider variables are kept out of process.env (and so of child
  * processes): the choice is made here, from the copy the CLI holds, and the chosen host's key and base URL
- * are handed over (QUBICO_*, PIAPI_*, FAL_*, REPLICATE_*).
+ * are handed over (QUBICO_*, PIAPI_*, FAL_*, REPLICATE_*), with Replicate's model version and fal's JWKS.
  */
 const hostOptionsFrom = (flags: CliFlags, ctx: CliContext): Partial<GenerateAudioOptions> => {
   const provider = selectProvider({
@@ -88,6 +88,9 @@ const hostOptionsFrom = (flags: CliFlags, ctx: CliContext): Partial<GenerateAudi
     provider: provider ?? undefined,
     apiKey: ctx.providerEnv[facts.keyEnv],
     baseUrl: ctx.providerEnv[facts.baseUrlEnv],
+    // Read by the library from process.env, where the CLI hides them: handed over like the key.
+    replicateModelVersion: ctx.providerEnv.REPLICATE_MMAUDIO_VERSION,
+    falJwksUrl: ctx.providerEnv.FAL_JWKS_URL,
   };
 };
 

@@ -145,6 +145,8 @@ export const normalizeGenerateOptions = (options: GenerateAudioOptions): Normali
     cacheEndpoint: options.cacheEndpoint ?? null,
     upload: options.upload ?? null,
     uploadUrl: checkUploadUrl(options),
+    replicateModelVersion: options.replicateModelVersion || process.env.REPLICATE_MMAUDIO_VERSION || null,
+    falJwksUrl: options.falJwksUrl || process.env.FAL_JWKS_URL || null,
     browserExecutable: options.browserExecutable ?? null,
     chromeMode: options.chromeMode ?? null,
     ...limits,

@@ -31,6 +31,10 @@ export type CreateProviderOptions = {
   webhook?: {url: string; secret?: string | null} | null;
   /** The pipeline hosts proxies itself (`upload`): required by hosts that take URLs only. */
   hasUpload: boolean;
+  /** Replicate's model version; default `REPLICATE_MMAUDIO_VERSION`, else the pinned one. */
+  replicateModelVersion?: string | null;
+  /** fal's JWKS of webhook keys; default `FAL_JWKS_URL`, else fal's public one. */
+  falJwksUrl?: string | null;
   env?: NodeJS.ProcessEnv;
 };
 
@@ -63,7 +67,9 @@ export const createProvider = (name: OtherProviderName, options: CreateProviderO
   if (name === 'fal') {
     return createFalProvider({
       ...common,
-      webhook: hook ? {url: hook.url, jwksUrl: env.FAL_JWKS_URL ?? FAL_DEFAULT_JWKS_URL} : null,
+      webhook: hook
+        ? {url: hook.url, jwksUrl: options.falJwksUrl || env.FAL_JWKS_URL || FAL_DEFAULT_JWKS_URL}
+        : null,
     });
   }
   const secret = hook ? (hook.secret ?? env.REPLICATE_WEBHOOK_SECRET ?? null) : null;
@@ -75,7 +81,9 @@ export const createProvider = (name: OtherProviderName, options: CreateProviderO
   }
   return createReplicateProvider({
     ...common,
-    ...(env.REPLICATE_MMAUDIO_VERSION ? {modelVersion: env.REPLICATE_MMAUDIO_VERSION} : {}),
+    ...(options.replicateModelVersion || env.REPLICATE_MMAUDIO_VERSION
+      ? {modelVersion: options.replicateModelVersion || env.REPLICATE_MMAUDIO_VERSION}
+      : {}),
     webhook: hook && secret ? {url: hook.url, secret} : null,
   });
 };

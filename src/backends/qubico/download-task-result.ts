@@ -59,7 +59,7 @@ export const downloadTaskResult = async (options: {
         );
       }
       logger.verbose(
-        `Segment ${request.segmentIndex + 1}: download failed (${err instanceof InvalidResultError ? 'incomplete wav' : err instanceof Error ? err.message : String(err)}); reading the task again.`,
+        `Segment ${request.segmentIndex + 1}: download failed (${err instanceof InvalidResultError ? 'incomplete result' : err instanceof Error ? err.message : String(err)}); reading the task again.`,
       );
       // A fresh read of the task may carry a new (e.g. re-signed) result URL.
       current = await client.getTask(current.taskId, {signal});

@@ -89,6 +89,10 @@ export type GenerateAudioOptions = {
    * URL (fal) use `cacheUrl` for this when neither `upload` nor `uploadUrl` is given.
    */
   uploadUrl?: string | null;
+  /** Replicate: the 64-hex version of zsxkib/mmaudio to run. Default `REPLICATE_MMAUDIO_VERSION`, else the pinned one. */
+  replicateModelVersion?: string | null;
+  /** fal: where its webhook keys (a JWKS) are read. Default `FAL_JWKS_URL`, else fal's public JWKS. */
+  falJwksUrl?: string | null;
   browserExecutable?: string | null;
   chromeMode?: ChromeMode | null;
   /** Remotion render concurrency for the frame pass. Default Remotion's. */

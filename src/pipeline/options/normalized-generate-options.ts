@@ -37,6 +37,8 @@ export type NormalizedGenerateOptions = {
   cacheEndpoint: string | null;
   upload: UploadProxy | null;
   uploadUrl: string | null;
+  replicateModelVersion: string | null;
+  falJwksUrl: string | null;
   browserExecutable: string | null;
   chromeMode: ChromeMode | null;
   concurrency: number | null;

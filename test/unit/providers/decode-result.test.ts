@@ -186,4 +186,28 @@ describe('non-wav results are sniffed and decoded to a checked wav', () => {
       expect(existsSync(path.join(out, `${name}.wav`))).toBe(false);
     expect(readdirSync(out).filter((f) => f.endsWith('.tmp'))).toEqual([]);
   });
+
+  test('a file cut in half whose header is intact (an mp4 with its moov first, an mp3 with a Xing header) is an incomplete result, not a short one', async () => {
+    // As a host serves them (moov first, for streaming): the first half still decodes, to half the audio.
+    const faststart = path.join(dir, 'faststart.mp4');
+    await ff(['-i', files.mp4aac, '-c', 'copy', '-movflags', '+faststart', faststart]);
+    const rows: Record<string, string>[] = [];
+    for (const [kind, file] of [
+      ['mp4 (moov first)', faststart],
+      ['mp3', files.mp3],
+    ] as const) {
+      const bytes = readFileSync(file);
+      const name = `half-${kind.split(' ')[0]}`;
+      const error = await download(bytes.subarray(0, Math.floor(bytes.length / 2)), name).catch(
+        (e: unknown) => e,
+      );
+      rows.push({kind, refused: error instanceof Error ? error.message : 'accepted'});
+      expect(error, kind).toBeInstanceOf(InvalidResultError);
+      expect(existsSync(path.join(out, `${name}.wav`)), kind).toBe(false);
+      // The whole file still passes.
+      await expect(download(bytes, `whole-${name}`)).resolves.toBeTruthy();
+    }
+    console.table(rows);
+    expect(readdirSync(out).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+  });
 });
