@@ -4,7 +4,7 @@ import type {GenerateAudioOptions} from '../pipeline/options.ts';
 import {createLambdaRenderer} from '../renderers/lambda/create-lambda-renderer.ts';
 import {type LambdaRendererOptions, lambdaOptionsFromFlags} from '../renderers/lambda/lambda-options.ts';
 import {renderWithRenderer} from '../renderers/render-with-renderer.ts';
-import type {CliContext} from './commands.ts';
+import type {CliContext} from './cli-context.ts';
 import type {CliFlags} from './parse-cli-args.ts';
 import {createProgressPrinter} from './progress-printer.ts';
 

@@ -1,16 +1,13 @@
 import {format} from 'node:util';
 import {MMAudioError, UsageError} from '../errors.ts';
 import {createLogger} from '../log.ts';
-import {
-  type CliContext,
-  generateCommand,
-  isCancellation,
-  planCommand,
-  renderCommand,
-  simulateCommand,
-} from './commands.ts';
+import {type CliContext, isCancellation} from './cli-context.ts';
+import {generateCommand} from './generate-command.ts';
 import {hideProviderEnv} from './hide-provider-env.ts';
 import {parseCliArgs} from './parse-cli-args.ts';
+import {planCommand} from './plan-command.ts';
+import {renderCommand} from './render-command.ts';
+import {simulateCommand} from './simulate-command.ts';
 import {studioCommand} from './studio-command.ts';
 
 /** Exit code of a run cancelled with Ctrl-C (128 + SIGINT), as Remotion and shells use. */

@@ -1,106 +1,14 @@
-import {existsSync, readFileSync} from 'node:fs';
 import {parseArgs} from 'node:util';
 import {UsageError} from '../errors.ts';
 import {isLogLevel, type LogLevel} from '../log.ts';
 import {isProviderChoice, type ProviderChoice, providerChoices} from '../providers/select-provider.ts';
-
-/** Every flag the CLI knows, kebab-case like Remotion's. */
-const flagSpec = {
-  prompt: {type: 'string'},
-  'negative-prompt': {type: 'string'},
-  steps: {type: 'string'},
-  seed: {type: 'string'},
-  takes: {type: 'string'},
-  props: {type: 'string'},
-  'max-segment-seconds': {type: 'string'},
-  'overlap-seconds': {type: 'string'},
-  backend: {type: 'string'},
-  provider: {type: 'string'},
-  'public-dir': {type: 'string'},
-  'cache-dir': {type: 'string'},
-  'max-cost': {type: 'string'},
-  'resubmit-unknown': {type: 'boolean'},
-  'redis-url': {type: 'string'},
-  'cache-url': {type: 'string'},
-  'cache-endpoint': {type: 'string'},
-  'upload-url': {type: 'string'},
-  'publish-url': {type: 'string'},
-  // render --renderer lambda: Remotion Lambda's flags, spelled as `npx remotion lambda render` spells them.
-  renderer: {type: 'string'},
-  region: {type: 'string'},
-  'function-name': {type: 'string'},
-  'frames-per-lambda': {type: 'string'},
-  'concurrency-per-lambda': {type: 'string'},
-  'max-retries': {type: 'string'},
-  privacy: {type: 'string'},
-  upload: {type: 'string'},
-  'rate-limit': {type: 'string'},
-  'max-tasks': {type: 'string'},
-  'webhook-url': {type: 'string'},
-  'webhook-listen': {type: 'string'},
-  'browser-executable': {type: 'string'},
-  'chrome-mode': {type: 'string'},
-  concurrency: {type: 'string'},
-  'lock-timeout': {type: 'string'},
-  log: {type: 'string'},
-  port: {type: 'string'},
-  host: {type: 'string'},
-  'api-key': {type: 'string'},
-  'task-latency-ms': {type: 'string'},
-  help: {type: 'boolean', short: 'h'},
-  // Remotion's render flags, spelled as `npx remotion render` spells them.
-  codec: {type: 'string'},
-  crf: {type: 'string'},
-  'video-bitrate': {type: 'string'},
-  'audio-bitrate': {type: 'string'},
-  'audio-codec': {type: 'string'},
-  'pixel-format': {type: 'string'},
-  'image-format': {type: 'string'},
-  'jpeg-quality': {type: 'string'},
-  scale: {type: 'string'},
-  frames: {type: 'string'},
-  'every-nth-frame': {type: 'string'},
-  'x264-preset': {type: 'string'},
-  'color-space': {type: 'string'},
-  'prores-profile': {type: 'string'},
-  muted: {type: 'boolean'},
-  'env-file': {type: 'string'},
-  gl: {type: 'string'},
-  timeout: {type: 'string'},
-  overwrite: {type: 'boolean'},
-  height: {type: 'string'},
-  width: {type: 'string'},
-  config: {type: 'string'},
-} as const;
-
-/** Remotion's flags passed through to Remotion's option getters, as minimist would give them. */
-const REMOTION_STRING_FLAGS = [
-  'codec',
-  'video-bitrate',
-  'audio-bitrate',
-  'audio-codec',
-  'pixel-format',
-  'image-format',
-  'x264-preset',
-  'color-space',
-  'prores-profile',
-  'env-file',
-  'gl',
-  'config',
-  'public-dir',
-  'browser-executable',
-  'chrome-mode',
-] as const;
-const REMOTION_NUMBER_FLAGS = [
-  'crf',
-  'jpeg-quality',
-  'scale',
-  'every-nth-frame',
-  'timeout',
-  'height',
-  'width',
-] as const;
-const REMOTION_BOOLEAN_FLAGS = ['muted', 'overwrite'] as const;
+import {
+  flagSpec,
+  REMOTION_BOOLEAN_FLAGS,
+  REMOTION_NUMBER_FLAGS,
+  REMOTION_STRING_FLAGS,
+} from './cli-flag-spec.ts';
+import {parsePropsFlag, parseRateLimitFlag, positiveInteger, toNumber} from './parse-flag-values.ts';
 
 export type CliFlags = {
   prompt?: string;
@@ -159,60 +67,6 @@ export type CliFlags = {
 };
 
 export type ParsedCli = {command: string | null; positionals: string[]; flags: CliFlags};
-
-const toNumber = (flag: string, value: string | undefined, integer = false): number | undefined => {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (value.trim() === '' || !Number.isFinite(n) || (integer && !Number.isInteger(n))) {
-    throw new UsageError(`--${flag} must be ${integer ? 'an integer' : 'a number'}, got "${value}".`);
-  }
-  return n;
-};
-
-const positiveInteger = (flag: string, value: string | undefined): number | undefined => {
-  const n = toNumber(flag, value, true);
-  if (n !== undefined && n < 1) throw new UsageError(`--${flag} must be a positive integer, got "${value}".`);
-  return n;
-};
-
-/** `--rate-limit N/S`: N requests per S seconds, every request counted (polls too), as the key allows. */
-export const parseRateLimitFlag = (value: string): {requests: number; intervalMs: number} => {
-  const m = /^\s*(\d+)\s*\/\s*(\d+(?:\.\d+)?)\s*s?\s*$/.exec(value);
-  const requests = m ? Number(m[1]) : Number.NaN;
-  const seconds = m ? Number(m[2]) : Number.NaN;
-  if (!m || requests < 1 || !(seconds > 0)) {
-    throw new UsageError(
-      `--rate-limit must be <requests>/<seconds>, e.g. 20/60 (the key's window: 20 requests per minute, polls included), got "${value}".`,
-    );
-  }
-  return {requests, intervalMs: Math.round(seconds * 1000)};
-};
-
-/** `--props` takes a JSON string or the path of a JSON file, as Remotion's does. */
-export const parsePropsFlag = (value: string): Record<string, unknown> => {
-  let text = value;
-  let source = 'JSON';
-  if (!value.trim().startsWith('{') && existsSync(value)) {
-    text = readFileSync(value, 'utf8');
-    source = `the file ${value}`;
-  }
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch (err) {
-    throw new UsageError(
-      `--props must be a JSON object or the path of a JSON file; could not parse ${source}: ${
-        err instanceof Error ? err.message : String(err)
-      }`,
-    );
-  }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
-    throw new UsageError(
-      `--props must be a JSON object, got ${Array.isArray(parsed) ? 'an array' : typeof parsed}.`,
-    );
-  }
-  return parsed as Record<string, unknown>;
-};
 
 const parseRendererFlag = (value: string | undefined): CliFlags['renderer'] => {
   if (value === undefined || value === 'local' || value === 'lambda') return value;

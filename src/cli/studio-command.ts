@@ -3,8 +3,8 @@ import {existsSync} from 'node:fs';
 import {createRequire} from 'node:module';
 import path from 'node:path';
 import {UsageError} from '../errors.ts';
-import type {CliContext} from './commands.ts';
-import {optionsFromFlags} from './commands.ts';
+import type {CliContext} from './cli-context.ts';
+import {optionsFromFlags} from './options-from-flags.ts';
 import type {CliFlags} from './parse-cli-args.ts';
 import {startStudioWorker} from './start-studio-worker.ts';
 
