@@ -8,7 +8,7 @@ import {bundle} from '@remotion/bundler';
 import {MMAudioError} from '../src/errors.ts';
 import {createLogger} from '../src/log.ts';
 import type {GenerateProgress} from '../src/pipeline/options.ts';
-import {renderWithAudio} from '../src/pipeline/render.ts';
+import {renderWithAudio} from '../src/pipeline/render/render-with-audio.ts';
 import {defaultExtensionFor} from '../src/pipeline/render-settings.ts';
 import {resolveBrowser} from '../src/pipeline/resolve-browser.ts';
 import {manifestFolder} from '../src/react/manifest.ts';

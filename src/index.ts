@@ -56,8 +56,9 @@ export {formatTimecode, MAX_SEGMENT_SECONDS, PRICE_PER_SECOND_USD, planSegments}
 export type {CompositionPlan} from './pipeline/plan-composition.ts';
 export {planComposition} from './pipeline/plan-composition.ts';
 export type {PublishGeneratedOptions, PublishGeneratedResult} from './pipeline/publish-generated.ts';
-export type {RenderWithAudioOptions, RenderWithAudioResult} from './pipeline/render.ts';
-export {renderWithAudio} from './pipeline/render.ts';
+export {renderWithAudio} from './pipeline/render/render-with-audio.ts';
+export type {RenderWithAudioOptions} from './pipeline/render/render-with-audio-options.ts';
+export type {RenderWithAudioResult} from './pipeline/render/render-with-audio-result.ts';
 export type {MmaudioProvider, ProviderInput, ProviderTask} from './providers/provider.ts';
 export {createQubicoProvider} from './providers/qubico/create-qubico-provider.ts';
 export type {ProviderChoice} from './providers/select-provider.ts';

@@ -1,12 +1,13 @@
 import {rename, rm} from 'node:fs/promises';
 import path from 'node:path';
 import {tempPathFor} from '../media/atomic.ts';
+import {encodeAudio} from '../media/encode-audio.ts';
 import {runFf} from '../media/ffmpeg.ts';
-import {probeVideoStream} from '../pipeline/render.ts';
+import {probeVideoStream} from '../media/probe-video-stream.ts';
 
 /**
  * The final mp4: the remote picture's video stream copied as it is (not encoded again), and the final
- * audio (48 kHz stereo wav) encoded as Remotion encodes it (compressAudio: libfdk_aac, ADTS, 320k by
+ * audio (48 kHz stereo wav) encoded as Remotion encodes it (encodeAudio: libfdk_aac, ADTS, 320k by
  * default, 18 kHz cutoff), muxed with `-c copy`. Then checked: as many video frames as asked, lasting
  * frames / fps; otherwise no output is left and the error says what was found.
  */
@@ -21,25 +22,13 @@ export const muxRemoteVideo = async (options: {
   signal?: AbortSignal;
 }): Promise<{frames: number; durationInSeconds: number}> => {
   const aac = path.join(options.workDir, 'final-audio.aac');
-  await runFf(
-    'ffmpeg',
-    [
-      '-hide_banner',
-      '-i',
-      options.audio,
-      '-c:a',
-      'libfdk_aac',
-      '-f',
-      'adts',
-      '-b:a',
-      options.audioBitrate || '320k',
-      '-cutoff',
-      '18000',
-      '-y',
-      aac,
-    ],
-    {signal: options.signal},
-  );
+  await encodeAudio({
+    input: options.audio,
+    output: aac,
+    audioCodec: 'aac',
+    audioBitrate: options.audioBitrate,
+    signal: options.signal,
+  });
   const tmp = `${tempPathFor(options.output)}${path.extname(options.output)}`;
   try {
     await runFf(

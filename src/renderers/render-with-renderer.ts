@@ -10,7 +10,7 @@ import {
   type PublishGeneratedResult,
   withPublishing,
 } from '../pipeline/publish-generated.ts';
-import {AudioKeptError} from '../pipeline/render.ts';
+import {AudioKeptError} from '../pipeline/render/audio-kept-error.ts';
 import {muxRemoteVideo} from './mux-remote-video.ts';
 import {parseS3ObjectUrl} from './parse-s3-object-url.ts';
 import {remoteFramePass} from './remote-frame-pass.ts';

@@ -2,7 +2,8 @@ import {existsSync, mkdirSync, readFileSync, rmSync, writeFileSync} from 'node:f
 import path from 'node:path';
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
 import {UsageError} from '../../src/errors.ts';
-import {AudioKeptError, renderWithAudio} from '../../src/pipeline/render.ts';
+import {AudioKeptError} from '../../src/pipeline/render/audio-kept-error.ts';
+import {renderWithAudio} from '../../src/pipeline/render/render-with-audio.ts';
 import {type Manifest, manifestPath} from '../../src/react/manifest.ts';
 import {type Simulator, startSimulator} from '../../src/simulator/index.ts';
 import {bundleTestProject, makeTempProject, type TempProject, testTimelineProps} from './helpers/project.ts';

@@ -1,7 +1,7 @@
 import {readFileSync} from 'node:fs';
 import path from 'node:path';
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
-import {renderWithAudio} from '../../src/pipeline/render.ts';
+import {renderWithAudio} from '../../src/pipeline/render/render-with-audio.ts';
 import {parseWavHeader} from '../../src/wav/wav.ts';
 import {bundleTestProject, makeTempProject, type TempProject, testTimelineProps} from './helpers/project.ts';
 

@@ -1,7 +1,7 @@
 import {mkdirSync, readFileSync, writeFileSync} from 'node:fs';
 import path from 'node:path';
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
-import {probeVideoStream} from '../../src/pipeline/render.ts';
+import {probeVideoStream} from '../../src/media/probe-video-stream.ts';
 import type {Manifest} from '../../src/react/manifest.ts';
 import {probeStreams} from '../matrix/helpers/run-matrix-case.ts';
 import {

@@ -7,7 +7,7 @@ import {CostLimitError} from '../../src/errors.ts';
 import {generateAudio} from '../../src/pipeline/generate.ts';
 import type {GenerateAudioOptions} from '../../src/pipeline/options.ts';
 import {planComposition} from '../../src/pipeline/plan-composition.ts';
-import {renderWithAudio} from '../../src/pipeline/render.ts';
+import {renderWithAudio} from '../../src/pipeline/render/render-with-audio.ts';
 import {type Manifest, manifestSchema} from '../../src/react/manifest.ts';
 import {type Simulator, startSimulator} from '../../src/simulator/index.ts';
 import {normalisedCorrelation, readSegmentWav, SAMPLE_RATE} from './helpers/audio-analysis.ts';

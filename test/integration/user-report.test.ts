@@ -1,7 +1,7 @@
 import {readdirSync, readFileSync} from 'node:fs';
 import path from 'node:path';
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
-import {probeVideoStream} from '../../src/pipeline/render.ts';
+import {probeVideoStream} from '../../src/media/probe-video-stream.ts';
 import {type Simulator, startSimulator} from '../../src/simulator/index.ts';
 import {ENTRY, makeTempProject, projectDirArgs, runCli, type TempProject} from './helpers/project.ts';
 

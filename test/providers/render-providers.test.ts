@@ -4,7 +4,7 @@ import {createServer, type Server} from 'node:http';
 import type {AddressInfo} from 'node:net';
 import path from 'node:path';
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
-import {renderWithAudio} from '../../src/pipeline/render.ts';
+import {renderWithAudio} from '../../src/pipeline/render/render-with-audio.ts';
 import {manifestSchema} from '../../src/react/manifest.ts';
 import {type Simulator, startSimulator} from '../../src/simulator/index.ts';
 import {SAMPLE_RATE, segmentPlacements} from '../integration/helpers/audio-analysis.ts';

@@ -2,11 +2,9 @@ import {inspect} from 'node:util';
 import {vi} from 'vitest';
 import {MMAudioError} from '../../../src/errors.ts';
 import {createLogger} from '../../../src/log.ts';
-import {
-  type RenderWithAudioOptions,
-  type RenderWithAudioResult,
-  renderWithAudio,
-} from '../../../src/pipeline/render.ts';
+import {renderWithAudio} from '../../../src/pipeline/render/render-with-audio.ts';
+import type {RenderWithAudioOptions} from '../../../src/pipeline/render/render-with-audio-options.ts';
+import type {RenderWithAudioResult} from '../../../src/pipeline/render/render-with-audio-result.ts';
 import {cpuSeconds} from './checks.ts';
 
 export type CapturedRun = {

@@ -4,8 +4,10 @@ import {bundle} from '@remotion/bundler';
 import {renderMedia, selectComposition} from '@remotion/renderer';
 import type {MatrixCaseProps, MatrixOwnAudio} from '../../../remotion/test/MatrixCase.tsx';
 import {runFf} from '../../../src/media/ffmpeg.ts';
+import {probeVideoStream} from '../../../src/media/probe-video-stream.ts';
 import {planSegments} from '../../../src/pipeline/plan.ts';
-import {probeVideoStream, type RenderWithAudioResult, renderWithAudio} from '../../../src/pipeline/render.ts';
+import {renderWithAudio} from '../../../src/pipeline/render/render-with-audio.ts';
+import type {RenderWithAudioResult} from '../../../src/pipeline/render/render-with-audio-result.ts';
 import {renderChunksFor} from '../../../src/pipeline/render-chunks.ts';
 import {
   defaultExtensionFor,
