@@ -1,5 +1,5 @@
 import path from 'node:path';
-import {renderWithAudio} from '../pipeline/render.ts';
+import {renderWithAudio} from '../pipeline/render/render-with-audio.ts';
 import type {CliContext} from './cli-context.ts';
 import {billLine, needArgs} from './cli-format.ts';
 import {optionsFromFlags} from './options-from-flags.ts';
