@@ -65,7 +65,19 @@ describe('acquireLock between real processes', () => {
     const lockPath = path.join(dir, 'a', 'run.lock');
     const log = path.join(dir, 'a.log');
     writeFileSync(log, '');
-    const children = [0, 1, 2].map(() => runFixture('hold-lock.ts', [lockPath, '400', '60000', log]));
+    // Each holds until the release file exists, so the three overlap however slowly they start (tsx on a
+    // loaded machine takes seconds): once one holds the lock and the other two wait, let go.
+    const release = path.join(dir, 'a.release');
+    const children = [0, 1, 2].map(() =>
+      runFixture('hold-lock.ts', [lockPath, `until:${release}`, '120000', log]),
+    );
+    const count = (re: RegExp) => children.filter((c) => re.test(c.stdout())).length;
+    await waitUntil(
+      () => count(/acquired/) === 1 && count(/Waiting for hold-lock/) === 2,
+      'one holder, two waiters',
+      120_000,
+    );
+    writeFileSync(release, '');
     const runs = await Promise.all(children.map((c) => c.done));
     const intervals = intervalsOf(log).sort((a, b) => a.start - b.start);
     console.log(
@@ -80,7 +92,7 @@ describe('acquireLock between real processes', () => {
     const waited = runs.filter((r) => /Waiting for hold-lock \d+ \(pid \d+, started /.test(r.stdout));
     expect(waited.length).toBeGreaterThanOrEqual(2);
     expect(waited[0].stdout).toContain('to finish with the test folder…');
-  });
+  }, 150_000);
 
   it('a holder killed with SIGKILL leaves a stale lock that the next process takes over at once', async () => {
     const lockPath = path.join(dir, 'b', 'run.lock');
