@@ -1,6 +1,6 @@
 import {describe, expect, it} from 'vitest';
-import {optionsFromFlags} from '../../src/cli/options-from-flags.ts';
 import {hideProviderEnv} from '../../src/cli/hide-provider-env.ts';
+import {optionsFromFlags} from '../../src/cli/options-from-flags.ts';
 import {parseCliArgs} from '../../src/cli/parse-cli-args.ts';
 import {createLogger} from '../../src/log.ts';
 import {createProvider} from '../../src/providers/create-provider.ts';
