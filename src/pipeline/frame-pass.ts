@@ -35,6 +35,12 @@ export type RenderedChunk = {
   endFrame: number;
   /** The chunk's video (no audio track). */
   file: string;
+  /**
+   * sha256 of the chunk's frames as the browser made them (the images Remotion hands its encoder), when
+   * the frame pass saw them. Unlike the file, it does not depend on the encoder: codecs whose encodes of the
+   * same frames differ from run to run (x265's threads) still give the same value.
+   */
+  imagesSha256?: string;
 };
 
 /** The composition's own audio (48 kHz stereo 16-bit wav, without generated layers) over frames of it. */

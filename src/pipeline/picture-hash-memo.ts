@@ -32,14 +32,17 @@ const rendererVersion = (() => {
 })();
 
 /**
- * What a segment's picture hash is computed from: the exact bytes of the chunks that hold its frames,
- * the frame range, and the proxy's settings. The chunks are encoded deterministically (the same frames
- * give the same bytes), and the picture hash is a function of those bytes; so equal keys mean an equal
- * picture hash, and a warm run can find its cache entries without decoding and scaling the segment again.
- * Different bytes (another encoder, a changed frame) only miss the memo: the proxy is then built as always.
+ * What a segment's picture hash is known by: the frames of the chunks that hold it (the browser's images
+ * when the frame pass saw them, else the chunk files' exact bytes), the frame range and the proxy's
+ * settings. The picture hash a segment got the first time is remembered under that key, so a warm
+ * run finds its cache entries without decoding and scaling the segment again — and with an encoder whose
+ * output differs from run to run for the same frames (x265), the same frames keep the same picture hash,
+ * so the cache still answers instead of billing again; the same frames encoded with another codec or CRF
+ * keep their picture hash too (the sound answers the picture, not its encoding). Other frames only miss
+ * the memo: the proxy is then built as always.
  */
 export const segmentPictureKey = async (options: {
-  chunks: Pick<RenderedChunk, 'startFrame' | 'endFrame' | 'file'>[];
+  chunks: Pick<RenderedChunk, 'startFrame' | 'endFrame' | 'file' | 'imagesSha256'>[];
   startFrame: number;
   endFrame: number;
   fps: number;
@@ -53,11 +56,14 @@ export const segmentPictureKey = async (options: {
   if (used.length === 0 || used[0].startFrame > startFrame || used[used.length - 1].endFrame < endFrame) {
     return null;
   }
-  const files = await Promise.all(used.map((c) => fileSha256(c.file)));
+  // The browser's images when the frame pass saw them (independent of the encoder), else the file's bytes.
+  const files = await Promise.all(
+    used.map(async (c) => (c.imagesSha256 ? `images:${c.imagesSha256}` : `file:${await fileSha256(c.file)}`)),
+  );
   return createHash('sha256')
     .update(
       JSON.stringify({
-        v: 1,
+        v: 2,
         rendererVersion,
         chunks: used.map((c, i) => [c.startFrame, c.endFrame, files[i]]),
         startFrame,

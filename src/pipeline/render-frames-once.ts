@@ -1,4 +1,5 @@
 import {type ChildProcess, spawn} from 'node:child_process';
+import {createHash} from 'node:crypto';
 import net from 'node:net';
 import path from 'node:path';
 import type {FfmpegOverrideFn} from '@remotion/renderer';
@@ -14,7 +15,14 @@ export class NoPreStitcherError extends Error {
   }
 }
 
-export type OnceChunk = {index: number; startFrame: number; endFrame: number; file: string};
+export type OnceChunk = {
+  index: number;
+  startFrame: number;
+  endFrame: number;
+  file: string;
+  /** sha256 of the chunk's images as the browser made them, before any encoder (see RenderedChunk). */
+  imagesSha256: string;
+};
 
 /**
  * All of the frame pass's chunks from ONE `renderMedia` call, each still its own encode.
@@ -112,9 +120,16 @@ export const renderFramesOnce = async (options: {
     exited.catch(fail);
     done.push(exited);
     // Chunks are reported in order, each once its file is complete.
+    const images = createHash('sha256');
     delivered = delivered.then(() =>
       exited.then(() =>
-        options.onChunk({index, startFrame: chunk.startFrame, endFrame: chunk.endFrame, file}),
+        options.onChunk({
+          index,
+          startFrame: chunk.startFrame,
+          endFrame: chunk.endFrame,
+          file,
+          imagesSha256: images.digest('hex'),
+        }),
       ),
     );
     delivered.catch(() => undefined);
@@ -123,6 +138,7 @@ export const renderFramesOnce = async (options: {
     let draining: Promise<void> | null = null;
     return {
       write: (image) => {
+        images.update(image);
         const stdin = child.stdin;
         if (!stdin || stdin.write(image)) return draining ?? Promise.resolve();
         draining ??= new Promise<void>((resolve) =>

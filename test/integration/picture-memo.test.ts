@@ -64,6 +64,48 @@ describe('a warm run finds its cache entries without building proxies', () => {
     expect(second.segments.map((s) => s.cacheKey)).toEqual(first.segments.map((s) => s.cacheKey));
   }, 240_000);
 
+  it('h265 (whose encodes of the same frames differ run to run): the rerun is served from the cache, nothing generated twice', async () => {
+    const other = makeTempProject();
+    try {
+      const run = async () => {
+        const log = capture();
+        const result = await generateAudio({
+          serveUrl: await bundleTestProject(),
+          compositionId: 'test-timeline',
+          inputProps: testTimelineProps({
+            durationInSeconds: 6,
+            fps: 5,
+            variant: 3,
+            variantFrom: 5,
+            variantTo: 20,
+          }),
+          backend: 'offline',
+          maxSegmentSeconds: 2,
+          publicDir: other.publicDir,
+          cacheDir: other.cacheDir,
+          codec: 'h265',
+          logger: log.logger,
+        });
+        return {result, lines: log.lines};
+      };
+      const first = await run();
+      const second = await run();
+      const known = second.lines.filter((l) => l.includes("known from its chunks'")).length;
+      console.table({
+        codec: 'h265',
+        segments: first.result.segments.length,
+        'rerun: cached segments': second.result.segments.filter((s) => s.cached).length,
+        'rerun: picture hashes known from the frames': known,
+      });
+      expect(second.result.segments.every((s) => s.cached)).toBe(true);
+      expect(second.result.segments.map((s) => s.cacheKey)).toEqual(
+        first.result.segments.map((s) => s.cacheKey),
+      );
+    } finally {
+      other.cleanup();
+    }
+  }, 240_000);
+
   it('the memo key follows the chunks’ exact bytes and the range: any other byte is another key', async () => {
     const a = path.join(dir, 'a.mp4');
     const b = path.join(dir, 'b.mp4');
@@ -76,6 +118,14 @@ describe('a warm run finds its cache entries without building proxies', () => {
     expect(await key(b)).not.toBe(await key(a));
     expect(await key(a, {endFrame: 9})).not.toBe(await key(a));
     expect(await key(a, {width: 320})).not.toBe(await key(a));
+    // The browser's images, when known, stand for the chunk: another encode of the same images, the same key.
+    const viaImages = (file: string) =>
+      segmentPictureKey({
+        chunks: [{startFrame: 0, endFrame: 10, file, imagesSha256: 'ab'.repeat(32)}],
+        ...range,
+      });
+    expect(await viaImages(a)).toBe(await viaImages(b));
+    expect(await viaImages(a)).not.toBe(await key(a));
     // Frames not all rendered: no key (the proxy path reports it as before).
     expect(await key(a, {endFrame: 11})).toBeNull();
   });
