@@ -112,10 +112,21 @@ export const useStudioGeneration = (compositionId: string | null): StudioStatus 
   useEffect(() => {
     if (!active || compositionId === null) return;
     let cancelled = false;
+    // The worker writes its status in quick succession (the last progress, then done): reads may answer
+    // out of order and a watcher event may be coalesced. The newest status wins, and while the worker is
+    // busy the file is read again now and then, so a "done" is never left behind a "generating".
+    let newest: StudioStatus | null = null;
+    const rank = (x: StudioStatus) => (x.state === 'done' || x.state === 'failed' ? 1 : 0);
+    const isNewer = (next: StudioStatus) =>
+      newest === null ||
+      next.updatedAt > newest.updatedAt ||
+      (next.updatedAt === newest.updatedAt && rank(next) >= rank(newest));
     const update = () => {
       readStatus(compositionId).then(
         (next) => {
-          if (!cancelled && next) setStatus(next);
+          if (cancelled || !next || !isNewer(next)) return;
+          newest = next;
+          setStatus(next);
         },
         () => undefined,
       );
@@ -124,8 +135,13 @@ export const useStudioGeneration = (compositionId: string | null): StudioStatus 
     const watcher = watchStaticFile(studioStatusPath(compositionId), (file) => {
       if (file) update();
     });
+    const poll = setInterval(() => {
+      const busy = newest ? newest.state !== 'done' && newest.state !== 'failed' : false;
+      if (busy) update();
+    }, 2000);
     return () => {
       cancelled = true;
+      clearInterval(poll);
       watcher.cancel();
     };
   }, [active, compositionId]);
