@@ -6,6 +6,7 @@ import {bundle} from '@remotion/bundler';
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
 import {type Manifest, manifestPath} from '../../src/contract/manifest.ts';
 import {IMMUTABLE_CACHE_CONTROL} from '../../src/state/publish-to-s3.ts';
+import {startS3, type TestS3} from '../fleet/helpers/start-s3.ts';
 import {segmentPlacements} from '../integration/helpers/audio-analysis.ts';
 import {
   decodeAudio,
@@ -17,13 +18,12 @@ import {
   testTimelineProps,
 } from '../integration/helpers/project.ts';
 import {compareWavs, renderWav} from './helpers/render-wav.ts';
-import {startS3WithCors, type TestS3WithCors} from './helpers/start-s3-with-cors.ts';
 
 const ID = 'test-timeline';
 const BUCKET = 'mmaudio-sites';
 const props = testTimelineProps({durationInSeconds: 12, fps: 5, ownAudio: true});
 
-let s3: TestS3WithCors;
+let s3: TestS3;
 let project: TempProject;
 let cleanServeUrl: string;
 
@@ -47,7 +47,7 @@ const generate = (publishUrl: string) =>
   ).done;
 
 beforeAll(async () => {
-  s3 = await startS3WithCors([BUCKET]);
+  s3 = await startS3([BUCKET], {cors: true});
   project = makeTempProject();
   // The site as deployed before the audio existed.
   cleanServeUrl = await bundle({entryPoint: ENTRY, publicDir: project.publicDir});

@@ -7,6 +7,7 @@ import {renderMedia, selectComposition} from '@remotion/renderer';
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
 import {runFf} from '../../src/media/ffmpeg.ts';
 import {renderWithRenderer} from '../../src/renderers/render-with-renderer.ts';
+import {startS3, type TestS3} from '../fleet/helpers/start-s3.ts';
 import {locate} from '../integration/helpers/audio-analysis.ts';
 import {
   decodeAudio,
@@ -17,7 +18,6 @@ import {
 } from '../integration/helpers/project.ts';
 import {createLocalBucketRenderer, type LocalBucketRenderer} from './helpers/create-local-bucket-renderer.ts';
 import {BROWSER, compareWavs} from './helpers/render-wav.ts';
-import {startS3WithCors, type TestS3WithCors} from './helpers/start-s3-with-cors.ts';
 
 const ID = 'test-timeline';
 const BUCKET = 'renders';
@@ -25,7 +25,7 @@ const BUCKET = 'renders';
 const props = testTimelineProps({durationInSeconds: 12, fps: 5, ownAudio: true});
 const FRAMES = 60;
 
-let s3: TestS3WithCors;
+let s3: TestS3;
 let project: TempProject;
 let renderer: LocalBucketRenderer;
 
@@ -64,7 +64,7 @@ const videoStreamHash = async (file: string): Promise<string> =>
     .digest('hex');
 
 beforeAll(async () => {
-  s3 = await startS3WithCors([BUCKET]);
+  s3 = await startS3([BUCKET], {cors: true});
   Object.assign(process.env, s3.env);
   project = makeTempProject();
   // The "site": bundled before any audio exists, as a Lambda site is deployed.
